@@ -1,0 +1,119 @@
+"""The strategy interface: given the state of a study, choose which pool samples to label.
+
+The loop hands every strategy the same :class:`QueryContext` and never asks which strategy
+it is talking to. A strategy may use the trained task model (uncertainty, embeddings), or
+train networks of its own (PAL, VAAL) from the pool images, seeded from ``ctx.seed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+
+from palsim.events import Event
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How the task model was trained this cycle; strategies that train networks start here."""
+
+    epochs: int  # passes over the labeled set per cycle
+    batch_size: int  # samples per SGD step
+    learning_rate: float  # peak learning rate of the task model
+    eval_batch_size: int  # samples per forward pass when scoring the pool
+    augment: bool  # random crop and flip during training
+
+
+@dataclass
+class QueryContext:
+    """Everything a strategy may look at when it chooses samples.
+
+    Indices are positions in the pool (``pool_images``). ``labels`` are the oracle's answers
+    for ``labeled`` and may be wrong; the pool's true labels are deliberately absent.
+    """
+
+    cycle: int  # 0-based AL cycle
+    pool_images: torch.Tensor  # uint8 (N, C, H, W) on ``device``
+    labeled: torch.Tensor  # int64 pool indices labeled so far
+    labels: torch.Tensor  # int64 oracle labels of ``labeled`` (possibly noisy)
+    unlabeled: torch.Tensor  # int64 pool indices a strategy may choose from
+    model: torch.nn.Module  # the task model trained this cycle (a palsim.models.TaskModel)
+    num_classes: int
+    device: torch.device
+    generator: torch.Generator  # on the CPU; derived from (run seed, cycle, "strategy")
+    seed: int  # integer seed derived from (run seed, cycle, "strategy"), for networks
+    train: TrainSettings
+    preset: str  # "quick" or "paper": strategies size their own networks by it
+    emit: Callable[[Event], None] = lambda event: None  # progress events (phase, epoch)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen pool indices and, optionally, the strategy score of each (higher = preferred)."""
+
+    indices: torch.Tensor  # int64 pool indices, distinct, a subset of ctx.unlabeled
+    scores: torch.Tensor | None = None  # float, aligned with indices
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """For strategies without options."""
+
+
+class Strategy(ABC):
+    """Base class: subclasses set ``Options`` (a frozen dataclass) and implement ``select``."""
+
+    Options: ClassVar[type] = NoOptions
+
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        self.options: Any = parse_options(self.Options, options or {})
+
+    @abstractmethod
+    def select(self, ctx: QueryContext, budget: int) -> Selection:
+        """Return ``budget`` distinct indices from ``ctx.unlabeled``."""
+
+
+def parse_options(options_type: type, raw: Mapping[str, str]) -> Any:
+    """Build ``options_type`` from ``key=value`` strings, converting by the field defaults.
+
+    Unknown keys and unconvertible values raise ValueError naming the key and the valid keys.
+    """
+    fields = {f.name: f for f in dataclasses.fields(options_type)}
+    values: dict[str, Any] = {}
+    for key, text in raw.items():
+        name = key.replace("-", "_")
+        if name not in fields:
+            valid = ", ".join(fields) or "none"
+            raise ValueError(f"unknown strategy option {key!r}; valid options: {valid}")
+        default = fields[name].default
+        values[name] = _convert(key, text, default)
+    return options_type(**values)
+
+
+def _convert(key: str, text: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+    except ValueError:
+        kind = type(default).__name__
+        raise ValueError(f"strategy option {key}={text!r} is not a valid {kind}") from None
+    return text
+
+
+def top_k(scores: torch.Tensor, candidates: torch.Tensor, k: int) -> Selection:
+    """Pick the ``k`` highest-scoring candidates (ties broken by lower position, deterministic)."""
+    order = torch.argsort(scores, descending=True, stable=True)[:k]
+    return Selection(indices=candidates[order.to(candidates.device)], scores=scores[order])
