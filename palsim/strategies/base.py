@@ -69,6 +69,8 @@ class Strategy(ABC):
     """Base class: subclasses set ``Options`` (a frozen dataclass) and implement ``select``."""
 
     Options: ClassVar[type] = NoOptions
+    #: Dropout before the task model's linear head (MC-dropout strategies set it above 0).
+    task_dropout: ClassVar[float] = 0.0
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: Any = parse_options(self.Options, options or {})

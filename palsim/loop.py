@@ -1,0 +1,286 @@
+"""The pool-based active-learning loop; it reports progress as events to one ``emit`` sink.
+
+Each cycle: train the task model from scratch on the labeled set, evaluate it on the clean
+test split, ask the strategy for ``budget`` pool indices, ask the oracle for their labels.
+Every random stream is derived from (seed, cycle, purpose), so cycle ``c`` can be replayed
+from a checkpoint of the labeled set alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from oracles import Oracle
+from palsim.config import RunConfig, amount_to_count, parse_class_list
+from palsim.datasets import Dataset
+from palsim.events import Event, make_event
+from palsim.models import build_model, channel_stats, choose_model
+from palsim.seeds import derive_seed, numpy_rng, torch_generator
+from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
+from palsim.train import accuracy, prepare, seeded, train_classifier
+
+
+@dataclass
+class Study:
+    """A resolved configuration with its data, oracle and strategy, ready to run."""
+
+    config: RunConfig
+    dataset: Dataset
+    oracle: Oracle
+    strategy: Strategy
+    device: torch.device
+    pool_indices: np.ndarray  # training-split index of each pool position
+    initial: int  # size of the initial labeled set
+    budget: int  # samples queried per cycle
+    excluded_classes: list[int]  # classes kept out of the initial set (novel-class study)
+
+
+@dataclass
+class LoopState:
+    """What resume needs: the labeled set (pool positions) and the answers so far."""
+
+    next_cycle: int
+    labeled: list[int]
+    labels: list[int]
+    annotators: list[str | None]
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def validate_sizes(pool_size: int, initial: int, budget: int, cycles: int) -> None:
+    """Raise ValueError when the study does not fit in the pool."""
+    if cycles < 1:
+        raise ValueError(f"cycles must be at least 1, got {cycles}")
+    if initial < 2:
+        raise ValueError(f"the initial labeled set needs at least 2 samples, got {initial}")
+    if cycles > 1 and budget < 1:
+        raise ValueError(f"the budget per cycle must be at least 1 sample, got {budget}")
+    needed = initial + (cycles - 1) * budget
+    if needed > pool_size:
+        raise ValueError(
+            f"initial set ({initial}) + {cycles - 1} queries of {budget} = {needed} samples "
+            f"exceeds the pool of {pool_size}"
+        )
+
+
+def choose_pool(num_train: int, pool_size: int | None, seed: int) -> np.ndarray:
+    """Training-split indices of the pool: all of them, or a seeded random subset (sorted)."""
+    if pool_size is None or pool_size >= num_train:
+        return np.arange(num_train)
+    if pool_size < 1:
+        raise ValueError(f"pool size must be positive, got {pool_size}")
+    rng = numpy_rng(seed, 0, "pool")
+    return np.sort(rng.choice(num_train, size=pool_size, replace=False))
+
+
+def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: Strategy,
+               device: torch.device) -> Study:  # fmt: skip
+    """Resolve sizes against the pool and check that the study fits."""
+    assert config.cycles is not None and config.initial is not None and config.budget is not None
+    pool = choose_pool(len(dataset.train_labels), config.pool_size, config.seed)
+    initial = amount_to_count(config.initial, len(pool), "initial")
+    budget = amount_to_count(config.budget, len(pool), "budget")
+    validate_sizes(len(pool), initial, budget, config.cycles)
+    excluded: list[int] = []
+    if config.exclude_classes:
+        excluded, random_count = parse_class_list(config.exclude_classes, dataset.num_classes)
+        if random_count:
+            rng = numpy_rng(config.seed, 0, "exclude")
+            excluded = sorted(rng.choice(dataset.num_classes, random_count, replace=False).tolist())
+    return Study(config, dataset, oracle, strategy, device, pool, initial, budget, excluded)
+
+
+def initial_state(study: Study, pool_labels: np.ndarray) -> tuple[LoopState, Event]:
+    """Draw the initial labeled set (outside any excluded classes) and have the oracle label it."""
+    rng = numpy_rng(study.config.seed, 0, "initial")
+    allowed = np.flatnonzero(~np.isin(pool_labels, study.excluded_classes))
+    if len(allowed) < study.initial:
+        raise ValueError(f"only {len(allowed)} pool samples lie outside the excluded classes")
+    chosen = np.sort(rng.choice(allowed, size=study.initial, replace=False))
+    annotation = annotate(study, chosen, pool_labels, cycle=-1)
+    state = LoopState(
+        0, chosen.tolist(), annotation["oracle_labels"], annotation["annotators_or_none"]
+    )
+    return state, annotation["event_fields"]
+
+
+def annotate(
+    study: Study, positions: np.ndarray, pool_labels: np.ndarray, cycle: int
+) -> dict[str, Any]:
+    """Ask the oracle for the labels of pool ``positions``; return lists ready for logging."""
+    assert study.config.noise_seed is not None
+    items = study.pool_indices[positions]
+    true = pool_labels[positions]
+    reply = study.oracle.annotate(items, true, numpy_rng(study.config.noise_seed, cycle, "oracle"))
+    oracle_labels = reply.labels.tolist()
+    fields = {
+        "indices": items.tolist(),
+        "true_labels": true.tolist(),
+        "oracle_labels": oracle_labels,
+        "annotators": reply.annotators,
+        "answers": [[a.item, a.annotator, a.label] for a in reply.answers],
+        "cost": reply.cost,
+    }
+    annotators = reply.annotators or [None] * len(oracle_labels)
+    return {"oracle_labels": oracle_labels, "annotators_or_none": list(annotators),
+            "event_fields": fields}  # fmt: skip
+
+
+def score_summary(scores: torch.Tensor | None, bins: int = 10) -> dict[str, Any] | None:
+    """min, max, mean, std and a histogram of the selected samples' scores."""
+    if scores is None or len(scores) == 0:
+        return None
+    values = scores.detach().float().cpu()
+    low, high = float(values.min()), float(values.max())
+    counts = torch.histc(values, bins=bins, min=low, max=high if high > low else low + 1e-9)
+    edges = torch.linspace(low, high if high > low else low + 1e-9, bins + 1)
+    std = float(values.std()) if len(values) > 1 else 0.0
+    return {"min": low, "max": high, "mean": float(values.mean()), "std": std,
+            "histogram": {"edges": edges.tolist(), "counts": [int(c) for c in counts]}}  # fmt: skip
+
+
+def check_selection(
+    selection: Selection, unlabeled: torch.Tensor, budget: int, name: str
+) -> np.ndarray:
+    """The strategy must return ``budget`` distinct unlabeled positions."""
+    chosen = selection.indices.detach().cpu().numpy().astype(np.int64)
+    if len(chosen) != budget or len(np.unique(chosen)) != budget:
+        raise RuntimeError(
+            f"strategy {name} returned {len(chosen)} indices, expected {budget} distinct"
+        )
+    if not np.isin(chosen, unlabeled.cpu().numpy()).all():
+        raise RuntimeError(f"strategy {name} returned indices outside the unlabeled pool")
+    return chosen
+
+
+Emit = Callable[[Event], None]
+
+
+def run_study(
+    study: Study,
+    emit: Emit,
+    state: LoopState | None = None,
+    checkpoint: Callable[[LoopState], None] = lambda state: None,
+) -> LoopState:
+    """Run (or resume from ``state``) the study, emitting events; checkpoint after each cycle."""
+    config, dataset, device = study.config, study.dataset, study.device
+    assert config.cycles is not None and config.epochs is not None
+    pool_labels = dataset.train_labels.numpy()[study.pool_indices]
+    pool_images = dataset.train_images[torch.from_numpy(study.pool_indices)].to(device)
+    test_images, test_labels = dataset.test_images.to(device), dataset.test_labels.to(device)
+    mean, std = channel_stats(dataset.train_images)
+    model_name = choose_model(config.model, dataset.image_shape, config.preset)
+    settings = TrainSettings(config.epochs, config.batch_size or 64, config.learning_rate or 0.05,
+                             config.eval_batch_size or 1024, config.augment)  # fmt: skip
+    initial_fields: Event | None = None
+    if state is None:
+        state, initial_fields = initial_state(study, pool_labels)
+        checkpoint(state)
+    else:
+        study.oracle.remember(study.pool_indices[state.labeled], np.array(state.labels))
+    emit(make_event(
+        "run_started", config=config.to_dict(), dataset=dataset.name,
+        num_classes=dataset.num_classes, class_names=dataset.class_names,
+        pool_size=len(study.pool_indices), test_size=len(test_labels), device=str(device),
+        model=model_name, excluded_classes=study.excluded_classes,
+        resumed_from=state.next_cycle if initial_fields is None else None, initial=initial_fields,
+    ))  # fmt: skip
+    for cycle in range(state.next_cycle, config.cycles):
+        run_cycle(study, state, cycle, emit, pool_images, pool_labels,
+                  (test_images, test_labels), model_name, (mean, std), settings)  # fmt: skip
+        checkpoint(state)
+        emit(make_event("cycle_finished", record=state.records[-1]))
+    return state
+
+
+def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_images: torch.Tensor,
+              pool_labels: np.ndarray, test: tuple[torch.Tensor, torch.Tensor], model_name: str,
+              stats: tuple[list[float], list[float]], settings: TrainSettings) -> None:  # fmt: skip
+    """One cycle: train, evaluate, query (except in the last cycle); updates ``state``."""
+    config, device = study.config, study.device
+    seed = config.seed
+    labeled = torch.tensor(state.labeled, dtype=torch.long, device=device)
+    labels = torch.tensor(state.labels, dtype=torch.long, device=device)
+    emit(make_event("cycle_started", cycle=cycle, labeled=len(state.labeled)))
+
+    # 1. Train the task model from scratch, seeded by (seed, cycle).
+    emit(make_event("phase", cycle=cycle, phase="train", detail=f"{model_name} on {len(labeled)}"))
+    started = time.perf_counter()
+
+    def on_epoch(epoch: int, loss: float) -> None:
+        emit(make_event("epoch", cycle=cycle, phase="train", epoch=epoch,
+                        epochs=settings.epochs, loss=loss))  # fmt: skip
+
+    with seeded(derive_seed(seed, cycle, "model")):
+        model = prepare(build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
+                                    *stats, dropout=study.strategy.task_dropout), device)  # fmt: skip
+        train_classifier(model, pool_images[labeled], labels, settings,
+                         torch_generator(seed, cycle, "augment"), on_epoch)  # fmt: skip
+    train_seconds = time.perf_counter() - started
+
+    # 2. Evaluate on the clean test split (no augmentation).
+    emit(make_event("phase", cycle=cycle, phase="evaluate", detail=f"{len(test[1])} test images"))
+    test_accuracy = accuracy(model, test[0], test[1], settings.eval_batch_size)
+    emit(make_event("evaluated", cycle=cycle, labeled=len(labeled), test_accuracy=test_accuracy))
+
+    # 3. Query and annotate, except after the last training round.
+    record = cycle_record(study, state, cycle, test_accuracy, pool_labels, train_seconds)
+    if cycle < (config.cycles or 0) - 1:
+        started = time.perf_counter()
+        emit(make_event("phase", cycle=cycle, phase="query", detail=config.strategy))
+        context = make_context(study, cycle, pool_images, labeled, labels, model, settings, emit)
+        with seeded(derive_seed(seed, cycle, "strategy-torch")):
+            selection = study.strategy.select(context, study.budget)
+        chosen = check_selection(selection, context.unlabeled, study.budget, config.strategy)
+        emit(make_event("phase", cycle=cycle, phase="annotate", detail=config.oracle))
+        reply = annotate(study, chosen, pool_labels, cycle)
+        query_seconds = time.perf_counter() - started
+        fields = reply["event_fields"]
+        wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
+        emit(make_event("query", cycle=cycle, scores=score_summary(selection.scores), **fields))
+        state.labeled += chosen.tolist()
+        state.labels += reply["oracle_labels"]
+        state.annotators += reply["annotators_or_none"]
+        record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
+                      query_seconds=query_seconds)  # fmt: skip
+    state.records.append(record)
+    state.next_cycle = cycle + 1
+
+
+def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: float,
+                 pool_labels: np.ndarray, train_seconds: float) -> dict[str, Any]:  # fmt: skip
+    """The summary.json entry for a cycle, before its query."""
+    true = pool_labels[np.array(state.labeled)]
+    noisy = int(np.sum(true != np.array(state.labels)))
+    record: dict[str, Any] = {
+        "cycle": cycle, "labeled": len(state.labeled), "test_accuracy": test_accuracy,
+        "noisy_labels": noisy, "noise_rate": noisy / len(state.labeled), "queried": 0,
+        "query_noisy": 0, "label_cost": 0.0, "train_seconds": train_seconds, "query_seconds": 0.0,
+    }  # fmt: skip
+    if study.excluded_classes:
+        record["novel_found"] = int(np.isin(true, study.excluded_classes).sum())
+    return record
+
+
+def make_context(study: Study, cycle: int, pool_images: torch.Tensor,
+                 labeled: torch.Tensor, labels: torch.Tensor, model: torch.nn.Module,
+                 settings: TrainSettings, emit: Callable[[Event], None]) -> QueryContext:  # fmt: skip
+    mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
+    mask[labeled] = False
+    seed = derive_seed(study.config.seed, cycle, "strategy")
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return QueryContext(
+        cycle=cycle, pool_images=pool_images, labeled=labeled, labels=labels,
+        unlabeled=torch.nonzero(mask).flatten(), model=model,
+        num_classes=study.dataset.num_classes, device=study.device, generator=generator,
+        seed=seed, train=settings, preset=study.config.preset, emit=emit,
+    )  # fmt: skip

@@ -1,0 +1,143 @@
+"""The run directory: config.json, events.jsonl, summary.json, annotations.csv, checkpoint.json.
+
+Every file is readable at any moment: events are appended and flushed one line at a time,
+and the JSON files are replaced atomically (write to a temporary file, then rename), so a
+crash or Ctrl-C never leaves a half-written summary. Standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, Event
+
+CHECKPOINT_FILE = "checkpoint.json"
+ANNOTATIONS_FILE = "annotations.csv"
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write JSON to ``path`` so that readers see the old or the new file, never a mix."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(value, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def read_json(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def default_run_name(config: dict[str, Any]) -> str:
+    """``dataset-strategy-oracle-s<seed>-<time>``, with characters safe for a folder name."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}-{stamp}"
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
+
+
+class RunStore:
+    """Writes one run directory; consumes the engine's events through :meth:`emit`."""
+
+    def __init__(
+        self, directory: Path, config: dict[str, Any], cycles: list[dict[str, Any]]
+    ) -> None:
+        self.directory = directory
+        self.config = config
+        self.cycles = list(cycles)
+        self.status = "running"
+        self._events = (directory / EVENTS_FILE).open("a", encoding="utf-8")
+        self._annotations = (directory / ANNOTATIONS_FILE).open("a", encoding="utf-8", newline="")
+        self._annotation_writer = csv.writer(self._annotations)
+        if self._annotations.tell() == 0:
+            self._annotation_writer.writerow(["item", "annotator", "label", "cycle"])
+
+    @classmethod
+    def create(cls, directory: Path, config: dict[str, Any]) -> RunStore:
+        """Start a new run directory; refuses one that already holds a run."""
+        if (directory / CONFIG_FILE).exists() or (directory / EVENTS_FILE).exists():
+            raise FileExistsError(
+                f"run directory {directory} already exists; choose another --name or use --resume"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(directory / CONFIG_FILE, config)
+        store = cls(directory, config, [])
+        store.write_summary()
+        return store
+
+    @classmethod
+    def reopen(cls, directory: Path, cycles: list[dict[str, Any]]) -> RunStore:
+        """Continue writing an existing run directory (resume)."""
+        store = cls(directory, read_json(directory / CONFIG_FILE), cycles)
+        store._repair_events_tail()
+        return store
+
+    def _repair_events_tail(self) -> None:
+        """A run killed mid-write may end without a newline; start the next event on its own line."""
+        path = self.directory / EVENTS_FILE
+        if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
+            self._events.write("\n")
+
+    def emit(self, event: Event) -> None:
+        """Append the event (flushed), and keep the summary and annotation log current."""
+        self._events.write(json.dumps(event, separators=(",", ":")) + "\n")
+        self._events.flush()
+        name = event["event"]
+        if name == "run_started" and event.get("initial"):
+            self._log_answers(event["initial"], cycle=-1)
+        elif name == "query":
+            self._log_answers(event, cycle=event["cycle"])
+        elif name == "cycle_finished":
+            self.cycles.append(event["record"])
+            self.write_summary()
+
+    def _log_answers(self, fields: dict[str, Any], cycle: int) -> None:
+        for item, annotator, label in fields.get("answers", []):
+            self._annotation_writer.writerow([item, annotator, label, cycle])
+        self._annotations.flush()
+
+    def save_checkpoint(self, state: dict[str, Any]) -> None:
+        write_json_atomic(self.directory / CHECKPOINT_FILE, state)
+
+    def write_summary(self, error: str | None = None) -> None:
+        summary: dict[str, Any] = {
+            "config": self.config,
+            "cycles": self.cycles,
+            "status": self.status,
+        }
+        if error:
+            summary["error"] = error
+        write_json_atomic(self.directory / SUMMARY_FILE, summary)
+
+    def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
+        """Record how the run ended; returns the final summary."""
+        self.status = status
+        self.emit({"event": "run_finished", "time": time.time(), "status": status, "error": error})
+        self.write_summary(error)
+        self._events.close()
+        self._annotations.close()
+        return read_json(self.directory / SUMMARY_FILE)
+
+
+def read_summary(directory: Path) -> dict[str, Any] | None:
+    """The run's summary, or None when it is missing or unreadable."""
+    try:
+        value = read_json(directory / SUMMARY_FILE)
+    except (OSError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def read_checkpoint(directory: Path) -> dict[str, Any] | None:
+    try:
+        value = read_json(directory / CHECKPOINT_FILE)
+    except (OSError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None

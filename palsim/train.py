@@ -1,0 +1,169 @@
+"""Training and inference on device-resident uint8 tensors: no DataLoader, no per-sample Python.
+
+Batches are index slices of tensors that already live on the device; augmentation (random
+crop with padding, horizontal flip) runs on whole batches on the device; CUDA uses bfloat16
+autocast and channels_last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from palsim.strategies.base import TrainSettings
+
+EpochCallback = Callable[[int, float], None]  # (1-based epoch, mean loss)
+
+
+def autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
+    """bfloat16 autocast on CUDA; a no-op on the CPU (where it would be slower)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def prepare(model: nn.Module, device: torch.device) -> nn.Module:
+    """Move a model to the device, channels_last on CUDA."""
+    model = model.to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block (model initialisation, dropout) under a private, seeded global RNG.
+
+    torch's layer initialisers and dropout draw from the global generator; forking it keeps
+    every such draw a function of ``seed`` and leaves the caller's generator untouched.
+    """
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def random_crop_flip(images: torch.Tensor, generator: torch.Generator, pad: int) -> torch.Tensor:
+    """Random ``pad``-pixel translation (zero padding) and horizontal flip of a uint8 batch."""
+    batch, _, height, width = images.shape
+    padded = F.pad(images, (pad, pad, pad, pad))
+    offsets = torch.randint(0, 2 * pad + 1, (2, batch), generator=generator)
+    offsets = offsets.to(images.device)
+    rows = offsets[0, :, None] + torch.arange(height, device=images.device)
+    cols = offsets[1, :, None] + torch.arange(width, device=images.device)
+    flip = torch.rand(batch, generator=generator).to(images.device) < 0.5
+    cols = torch.where(flip[:, None], cols.flip(1), cols)
+    index = torch.arange(batch, device=images.device)[:, None, None]
+    # Advanced indexing moves the batch axes first: (B, H, W, C) -> (B, C, H, W).
+    crops = padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]]
+    return crops.permute(0, 3, 1, 2).contiguous()
+
+
+def batches(
+    count: int, batch_size: int, generator: torch.Generator | None
+) -> Iterator[torch.Tensor]:
+    """Index batches over ``count`` items, shuffled when a generator is given."""
+    order = torch.randperm(count, generator=generator) if generator else torch.arange(count)
+    for start in range(0, count, batch_size):
+        yield order[start : start + batch_size]
+
+
+def make_optimizer(model: nn.Module, learning_rate: float) -> torch.optim.Optimizer:
+    """SGD with Nesterov momentum and weight decay, the usual CIFAR recipe."""
+    return torch.optim.SGD(
+        model.parameters(), lr=learning_rate, momentum=0.9, nesterov=True, weight_decay=5e-4
+    )
+
+
+def warmup_cosine(step: int, total: int, warmup: int) -> float:
+    """Learning-rate multiplier: linear warm-up, then cosine decay to zero."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def train_classifier(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    settings: TrainSettings,
+    generator: torch.Generator,
+    on_epoch: EpochCallback | None = None,
+) -> float:
+    """Train ``model`` on uint8 ``images`` with cross-entropy; return the last epoch's loss."""
+    device = images.device
+    optimizer = make_optimizer(model, settings.learning_rate)
+    steps_per_epoch = math.ceil(len(images) / settings.batch_size)
+    total = steps_per_epoch * settings.epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, total, warmup=max(1, total // 20))
+    )
+    pad = 2 if images.shape[-1] <= 28 else 4
+    model.train()
+    epoch_loss = float("nan")
+    for epoch in range(1, settings.epochs + 1):
+        loss_sum = torch.zeros((), device=device)
+        for index in batches(len(images), settings.batch_size, generator):
+            index = index.to(device)
+            # A batch of one breaks BatchNorm; skip it (it is at most one sample per epoch).
+            if len(index) < 2:
+                continue
+            batch = images[index]
+            if settings.augment:
+                batch = random_crop_flip(batch, generator, pad)
+            with autocast(device):
+                loss = F.cross_entropy(model(batch), labels[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.detach() * len(index)
+        epoch_loss = float(loss_sum) / len(images)
+        if on_epoch is not None:
+            on_epoch(epoch, epoch_loss)
+    model.eval()
+    return epoch_loss
+
+
+@torch.no_grad()
+def apply_batched(
+    function: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, batch_size: int
+) -> torch.Tensor:
+    """``function`` over ``images`` in batches, results concatenated (float32)."""
+    device = images.device
+    outputs = []
+    for start in range(0, len(images), batch_size):
+        with autocast(device):
+            outputs.append(function(images[start : start + batch_size]).float())
+    return torch.cat(outputs) if outputs else torch.empty(0, device=device)
+
+
+def predict_logits(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
+    model.eval()
+    return apply_batched(model, images, batch_size)
+
+
+def predict_probabilities(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
+    return predict_logits(model, images, batch_size).softmax(dim=1)
+
+
+def embed(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """The task model's penultimate features (``model.embed``) for every image."""
+    model.eval()
+    return apply_batched(model.embed, images, batch_size)  # type: ignore[arg-type]
+
+
+def accuracy(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int
+) -> float:
+    """Top-1 accuracy of ``model`` on a clean split (no augmentation)."""
+    if len(images) == 0:
+        return float("nan")
+    predictions = predict_logits(model, images, batch_size).argmax(dim=1)
+    return float((predictions == labels).float().mean())
