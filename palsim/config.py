@@ -151,3 +151,45 @@ def parse_class_list(text: str, num_classes: int) -> tuple[list[int], int]:
             f"exclude-classes {text!r}: classes must lie in 0..{num_classes - 1}, not all"
         )
     return classes, 0
+
+
+def load_study_file(path: str) -> dict[str, Any]:
+    """Read a study file: TOML (``study.toml``) or JSON (an earlier run's config.json).
+
+    A TOML file may hold its keys at the top level or under a ``[run]`` table.
+    """
+    import json
+    import tomllib
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"--config {path}: cannot read it ({error.strerror})") from None
+    try:
+        values = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(
+            f"--config {path}: not valid {file.suffix[1:] or 'TOML'}: {error}"
+        ) from None
+    if isinstance(values.get("run"), dict) and len(values) == 1:
+        values = values["run"]
+    if not isinstance(values, dict):
+        raise ValueError(f"--config {path}: expected a table of settings")
+    return values
+
+
+def build_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> RunConfig:
+    """Settings from a study file, overridden by the options given on the command line."""
+    values = dict(file_values)
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    for key in ("initial", "budget"):
+        if key in values and values[key] is not None:
+            values[key] = str(values[key])
+    config = RunConfig.from_dict(values)
+    for key in ("initial", "budget"):
+        text = getattr(config, key)
+        if text is not None:
+            parse_amount(text, key)
+    return config

@@ -1,0 +1,258 @@
+"""The ``palsim`` command line. Commands parse options, build a config, call the library, print.
+
+Exit codes: 0 success, 2 bad usage or bad input (one line naming the problem), 1 a runtime
+failure (traceback only with ``--debug``), 130 interrupted. torch is imported only by the
+commands that run studies, so ``palsim --help`` and ``palsim watch`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import functools
+from collections.abc import Callable
+
+import typer
+
+from palsim import __version__
+
+app = typer.Typer(
+    name="palsim",
+    help="Simulated noisy-oracle active-learning studies: PAL and baselines under label noise.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+list_app = typer.Typer(help="List the registered datasets, strategies, oracles and models.")
+oracles_app = typer.Typer(help="Inspect oracle (label-noise) models.")
+app.add_typer(list_app, name="list")
+app.add_typer(oracles_app, name="oracles")
+
+
+class UsageFailure(Exception):
+    """Raised by commands for bad input: printed as one line, exit code 2."""
+
+
+def usage_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn a command's UsageFailure into ``error: ...`` on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except UsageFailure as error:
+            print(f"error: {error}", file=sys.stderr)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        print(f"palsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """palsim: which query strategy still works when the annotator is wrong?
+
+    Example: palsim run --oracle noisy:0.2 --strategy pal
+    """
+
+
+@app.command()
+@usage_errors
+def run(
+    dataset: str = typer.Option(None, help="Dataset name or imagefolder:PATH [fashion-mnist]."),
+    data_dir: str = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    strategy: str = typer.Option(
+        None, help="Query strategy, see `palsim list strategies` [entropy]."
+    ),
+    strategy_option: list[str] = typer.Option(
+        None, "--strategy-option", "-S", help="Strategy setting key=value (repeatable)."
+    ),
+    oracle: str = typer.Option(None, help="Oracle spec, e.g. perfect, noisy:0.2 [perfect]."),
+    seed: int = typer.Option(None, help="Run seed [0]."),
+    noise_seed: int = typer.Option(None, "--noise-seed", help="Oracle noise seed [= seed]."),
+    preset: str = typer.Option(None, help="quick | paper | auto (paper on a GPU) [auto]."),
+    initial: str = typer.Option(None, help="Initial labeled set: fraction (0.1) or count (500)."),
+    budget: str = typer.Option(None, help="Samples queried per cycle: fraction or count."),
+    cycles: int = typer.Option(None, help="Training rounds (the last one does not query)."),
+    pool_size: int = typer.Option(
+        None, "--pool-size", help="Random subsample of the training split."
+    ),
+    epochs: int = typer.Option(None, help="Task-model epochs per cycle."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Task-model batch size."),
+    learning_rate: float = typer.Option(None, "--lr", help="Task-model peak learning rate."),
+    model: str = typer.Option(None, help="small-cnn | resnet18 | auto [auto]."),
+    device: str = typer.Option(None, help="auto | cpu | cuda [auto]."),
+    exclude_classes: str = typer.Option(
+        None, "--exclude-classes", help="Keep classes out of the initial set: 3,5 or random:2."
+    ),
+    out: str = typer.Option(None, help="Folder of run directories [runs]."),
+    name: str = typer.Option(None, help="Run directory name [derived from the settings]."),
+    config_file: str = typer.Option(None, "--config", help="Study file (.toml) or a config.json."),
+    resume: Path = typer.Option(None, help="Resume the run in this directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    tui: bool = typer.Option(False, "--tui", help="Show the live dashboard while it runs."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of runtime failures."),
+) -> None:
+    """Run one active-learning study and write runs/<name>/.
+
+    Example: palsim run --oracle noisy:0.2 --strategy entropy --seed 1
+    """
+    from palsim.config import build_config, load_study_file, parse_key_values
+
+    overrides: dict[str, Any] = {
+        "dataset": dataset, "data_dir": data_dir, "strategy": strategy, "oracle": oracle,
+        "seed": seed, "noise_seed": noise_seed, "preset": preset, "initial": initial,
+        "budget": budget, "cycles": cycles, "pool_size": pool_size, "epochs": epochs,
+        "batch_size": batch_size, "learning_rate": learning_rate, "model": model,
+        "device": device, "exclude_classes": exclude_classes, "out": out, "name": name,
+    }  # fmt: skip
+    try:
+        if strategy_option:
+            overrides["strategy_options"] = parse_key_values(strategy_option, "--strategy-option")
+        file_values = load_study_file(config_file) if config_file else {}
+        config = build_config(file_values, overrides) if resume is None else None
+    except (ValueError, TypeError) as error:
+        raise UsageFailure(str(error)) from None
+    if tui:
+        raise typer.Exit(run_in_dashboard(config, resume))
+    summary = run_study_command(
+        config, resume, quiet=quiet or as_json and not sys.stderr.isatty(), debug=debug
+    )
+    if as_json:
+        print(json.dumps(summary))
+
+
+def run_study_command(config: Any, resume: Path | None, quiet: bool, debug: bool) -> dict[str, Any]:
+    from palsim.console import ConsolePrinter
+    from palsim.runner import UsageError, execute, prepare, prepare_resume
+
+    try:
+        prepared = prepare_resume(resume) if resume is not None else prepare(config)
+    except UsageError as error:
+        raise UsageFailure(str(error)) from None
+    printer = None if quiet else ConsolePrinter()
+    if prepared.notice and not quiet:
+        print(prepared.notice, file=sys.stderr)
+    try:
+        return execute(prepared, printer)
+    except UsageError as error:
+        raise UsageFailure(str(error)) from None
+    except KeyboardInterrupt:
+        if printer:
+            printer.close()
+        print(f"interrupted; results so far are in {prepared.directory}", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except Exception as error:
+        if printer:
+            printer.close()
+        if debug:
+            raise
+        print(
+            f"error: run failed: {type(error).__name__}: {error} (see {prepared.directory}; --debug for the traceback)",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1) from None
+
+
+def run_in_dashboard(config: Any, resume: Path | None) -> int:
+    """Start the study as a child process writing its folder, and watch that folder."""
+    from palsim.store import default_run_name
+    from tui.launch import run_with_tui
+
+    if resume is not None:
+        return run_with_tui(["run", "--resume", str(resume), "--quiet"], resume)
+    name = config.name or default_run_name(config.to_dict())
+    directory = Path(config.out) / name
+    directory.mkdir(parents=True, exist_ok=True)
+    study_file = directory / "study.json"
+    study_file.write_text(json.dumps({**config.to_dict(), "name": name}))
+    return run_with_tui(["run", "--config", str(study_file), "--quiet"], directory)
+
+
+@list_app.command("datasets")
+def list_datasets() -> None:
+    """List the datasets. Example: palsim list datasets"""
+    from palsim.datasets import DATASETS
+
+    rows = DATASETS.describe() + [("imagefolder:PATH", "your own images, one sub-folder per class")]
+    print_rows(rows)
+
+
+@list_app.command("strategies")
+def list_strategies() -> None:
+    """List the query strategies. Example: palsim list strategies"""
+    from palsim.strategies import load_all
+
+    print_rows(load_all().describe())
+
+
+@list_app.command("oracles")
+def list_oracles() -> None:
+    """List the oracle models with an example spec each. Example: palsim list oracles"""
+    from oracles import FORMS
+
+    print_rows([(form, f"{meaning} (e.g. {example})") for form, example, meaning in FORMS])
+
+
+@list_app.command("models")
+def list_models() -> None:
+    """List the task models. Example: palsim list models"""
+    from palsim.models import MODELS
+
+    print_rows(MODELS.describe())
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, description in rows:
+        print(f"{name.ljust(width)}  {description}")
+
+
+@app.command()
+@usage_errors
+def watch(path: Path = typer.Argument(..., help="A run directory or a folder of runs.")) -> None:
+    """Open the live dashboard on a run or a folder of runs (read-only; safe over SSH).
+
+    Example: palsim watch runs/
+    """
+    from tui.launch import watch as watch_path
+
+    try:
+        code = watch_path(path)
+    except ValueError as error:
+        raise UsageFailure(str(error)) from None
+    raise typer.Exit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: option-parsing errors, too, become one line and exit 2."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        # The parser's usage errors carry exit_code 2 and format_message (click's protocol).
+        if getattr(error, "exit_code", None) != 2 or not hasattr(error, "format_message"):
+            raise
+        if type(error).__name__ == "NoArgsIsHelpError":
+            return main([*(argv if argv is not None else sys.argv[1:]), "--help"])
+        print(f"error: {error.format_message()}", file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0
