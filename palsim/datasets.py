@@ -1,0 +1,437 @@
+"""Datasets behind one registry, loaded once into uint8 tensors.
+
+Every loader returns a :class:`Dataset` with images as uint8 ``(N, C, H, W)`` and labels as
+int64, train and test splits as published. A loader looks for its files in ``data_dir`` (in
+the folder layouts torchvision downloads into, or directly in it), then in the download cache
+``~/.cache/palsim/data``; when they are missing and ``download`` is true it asks torchvision
+to download them into ``data_dir`` (or the cache). The files are always read by palsim's own
+readers (vectorised numpy), never by torchvision's dataset classes, which verify md5 sums.
+When the files can be neither found nor downloaded, :class:`DatasetNotFound` says which file
+is missing and how to get it.
+
+Accepted layouts under a data folder ``D``:
+
+- ``fashion-mnist`` / ``mnist``: the four IDX files (``train-images-idx3-ubyte``, ...,
+  optionally ``.gz``) in ``D``, ``D/FashionMNIST/raw`` (``D/MNIST/raw``) or ``D/<name>``;
+  Fashion-MNIST also in ``/usr/share/datasets/fashion-mnist`` (Debian's
+  ``dataset-fashion-mnist`` package).
+- ``cifar10``: ``D/cifar-10-batches-py/`` (or ``D``) with ``data_batch_1`` .. ``data_batch_5``,
+  ``test_batch``, ``batches.meta``.
+- ``cifar100``: ``D/cifar-100-python/`` (or ``D``) with ``train``, ``test``, ``meta``; fine
+  labels (100 classes).
+- ``svhn``: ``train_32x32.mat`` and ``test_32x32.mat`` in ``D`` or ``D/svhn``.
+- ``caltech101``: ``D/caltech101/101_ObjectCategories/<class>/*.jpg`` (or
+  ``D/101_ObjectCategories``); see :mod:`palsim.image_datasets`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import importlib
+import pickle
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from palsim.registry import Registry
+
+#: Where Debian's ``dataset-fashion-mnist`` package installs the Fashion-MNIST IDX files.
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]  # fmt: skip
+
+
+class DatasetNotFound(Exception):
+    """The dataset's files are not on this machine and could not be downloaded."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A labeled image dataset held as uint8 tensors (on the CPU until the loop moves it)."""
+
+    name: str
+    train_images: torch.Tensor  # uint8 (N, C, H, W)
+    train_labels: torch.Tensor  # int64 (N,)
+    test_images: torch.Tensor  # uint8 (M, C, H, W)
+    test_labels: torch.Tensor  # int64 (M,)
+    class_names: list[str]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        channels, height, width = self.train_images.shape[1:]
+        return int(channels), int(height), int(width)
+
+
+Loader = Callable[[Path | None, bool], Dataset]
+DATASETS: Registry[Loader] = Registry("dataset")
+
+
+def load_dataset(name: str, data_dir: Path | None = None, download: bool = True) -> Dataset:
+    """Load a registered dataset or ``imagefolder:PATH``.
+
+    Raises ValueError for an unknown name or unreadable directory, DatasetNotFound when the
+    files are missing and cannot be downloaded.
+    """
+    if data_dir is not None:
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise ValueError(f"--data-dir {str(data_dir)!r} is not a readable directory")
+    if name.startswith("imagefolder:"):
+        from palsim.image_datasets import load_imagefolder
+
+        folder = name.partition(":")[2]
+        if not folder:
+            raise ValueError("imagefolder:PATH needs a folder, e.g. imagefolder:~/my-images")
+        return load_imagefolder(Path(folder))
+    return DATASETS.get(name)(data_dir, download)
+
+
+def from_numpy(
+    name: str,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    class_names: list[str],
+) -> Dataset:
+    """Build a Dataset from (images uint8 (N, C, H, W), labels) numpy pairs."""
+    return Dataset(
+        name=name,
+        train_images=_tensor(train[0], np.uint8),
+        train_labels=_tensor(train[1], np.int64),
+        test_images=_tensor(test[0], np.uint8),
+        test_labels=_tensor(test[1], np.int64),
+        class_names=class_names,
+    )
+
+
+def _tensor(array: np.ndarray, dtype: type[np.generic]) -> torch.Tensor:
+    """A tensor sharing a C-contiguous, writable copy only when the array is not one already."""
+    return torch.from_numpy(np.require(array, dtype=dtype, requirements=("C", "W")))
+
+
+# --- Finding files, downloading them ------------------------------------------------------
+
+
+def default_data_dir() -> Path:
+    """The download cache, searched after ``data_dir``."""
+    return Path.home() / ".cache" / "palsim" / "data"
+
+
+def search_roots(data_dir: Path | None) -> list[Path]:
+    """The data folders a loader searches, in order: ``data_dir``, then the cache."""
+    roots = [Path(data_dir)] if data_dir is not None else []
+    return [*roots, default_data_dir()]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a dataset's files sit under a data folder and where they come from."""
+
+    folders: tuple[str, ...]  # sub-folders of a data folder that may hold the files ("" = itself)
+    files: tuple[str, ...]  # the files (or folders) the reader needs, relative to that folder
+    torchvision_class: str  # the torchvision dataset class that downloads them
+    url: str  # where a user gets them by hand
+    splits: tuple[Mapping[str, object], ...] = ({},)  # constructor kwargs, one download each
+
+    def locate(self, roots: Sequence[Path]) -> Path | None:
+        """The first folder under ``roots`` that holds every file, else None."""
+        for root in roots:
+            for folder in self.folders:
+                candidate = root / folder if folder else root
+                if all((candidate / file).exists() for file in self.files):
+                    return candidate
+        return None
+
+    def missing(self, roots: Sequence[Path]) -> str:
+        """Name the first missing file in the preferred layout, for error messages."""
+        folder = self.folders[0]
+        for file in self.files:
+            if not any((root / folder / file).exists() for root in roots):
+                return f"{folder}/{file}" if folder else file
+        return "/".join(filter(None, (folder, self.files[0])))
+
+
+def not_found_message(name: str, missing: str, roots: Sequence[Path], url: str) -> str:
+    """One clear message: what is missing, where it was looked for, how to get it."""
+    where = " or ".join(str(root) for root in roots)
+    return (
+        f"dataset {name!r} not found: no {missing} under {where}; get it from {url}, "
+        f"unpack it into a folder and pass that folder as --data-dir, "
+        f"or let palsim download it on a machine that is online"
+    )
+
+
+def download_with_torchvision(
+    name: str,
+    torchvision_class: str,
+    data_dir: Path | None,
+    download: bool,
+    *,
+    missing: str = "",
+    url: str = "",
+    splits: Sequence[Mapping[str, object]] = ({},),
+) -> Path:
+    """Let torchvision fetch a dataset into ``data_dir`` (or the cache); return that folder.
+
+    Raises DatasetNotFound naming ``missing`` and ``url`` when ``download`` is false or the
+    download fails (offline, for instance).
+    """
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    hint = not_found_message(name, missing or "files", search_roots(data_dir), url or "its site")
+    if not download:
+        raise DatasetNotFound(f"{hint} (downloading is off)")
+    import torchvision.datasets
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        dataset_class = getattr(torchvision.datasets, torchvision_class)
+        for split_kwargs in splits:
+            dataset_class(str(root), download=True, **split_kwargs)
+    except Exception as error:  # network errors come in many types
+        raise DatasetNotFound(f"{hint} (download failed: {type(error).__name__})") from None
+    return root
+
+
+def fetch(name: str, source: Source, data_dir: Path | None, download: bool) -> Path:
+    """The folder holding ``source``'s files: found locally, else downloaded."""
+    roots = search_roots(data_dir)
+    folder = source.locate(roots)
+    if folder is not None:
+        return folder
+    root = download_with_torchvision(
+        name,
+        source.torchvision_class,
+        data_dir,
+        download,
+        missing=source.missing(roots),
+        url=source.url,
+        splits=source.splits,
+    )
+    folder = source.locate([root])
+    if folder is None:
+        raise DatasetNotFound(f"{name}: download finished but {source.missing([root])} is absent")
+    return folder
+
+
+# --- IDX (MNIST-family) files -------------------------------------------------------------
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped) into a numpy array."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        data = handle.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file")
+    ndim = data[3]
+    header_size = 4 + 4 * ndim
+    if len(data) < header_size:
+        raise ValueError(f"{path} is truncated: its header is incomplete")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    array = np.frombuffer(data, dtype=np.uint8, offset=header_size)
+    if array.size != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated: expected {int(np.prod(shape))} values")
+    return array.reshape(shape)
+
+
+IDX_STEMS = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+def _find_idx(folders: list[Path], stem: str) -> Path | None:
+    for folder in folders:
+        for candidate in (folder / stem, folder / f"{stem}.gz"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_idx_dataset(name: str, folders: list[Path], class_names: list[str]) -> Dataset | None:
+    """Load the four MNIST-style IDX files from the folders holding them, else None."""
+    paths = [_find_idx(folders, stem) for stem in IDX_STEMS]
+    if any(path is None for path in paths):
+        return None
+    train_x, train_y, test_x, test_y = (read_idx(path) for path in paths if path is not None)
+    return from_numpy(
+        name, (train_x[:, None], train_y), (test_x[:, None], test_y), list(class_names)
+    )
+
+
+def _mnist_family(name: str, torchvision_name: str, class_names: list[str], url: str) -> Loader:
+    def load(data_dir: Path | None, download: bool) -> Dataset:
+        roots = search_roots(data_dir)
+        folders = [f for r in roots for f in (r, r / torchvision_name / "raw", r / name)]
+        if name == "fashion-mnist":
+            folders.append(DEBIAN_FASHION_MNIST)
+        found = load_idx_dataset(name, folders, class_names)
+        if found is not None:
+            return found
+        missing = next(s for s in IDX_STEMS if _find_idx(folders, s) is None)
+        root = download_with_torchvision(
+            name, torchvision_name, data_dir, download, missing=f"{missing}[.gz]", url=url
+        )
+        found = load_idx_dataset(name, [root / torchvision_name / "raw"], class_names)
+        if found is None:
+            raise DatasetNotFound(f"{name}: download finished but the IDX files are missing")
+        return found
+
+    return load
+
+
+# --- CIFAR python-pickle batches ----------------------------------------------------------
+
+_NUMPY_PICKLE_NAMES = {"_reconstruct", "_frombuffer", "scalar"}
+_NUMPY_PICKLE_MODULES = {"multiarray", "numeric"}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles dicts, lists, strings and numpy arrays only: a data file runs no code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("numpy", "ndarray"):
+            return np.ndarray
+        if (module, name) == ("numpy", "dtype"):
+            return np.dtype
+        if (module, name) == ("_codecs", "encode"):
+            return codecs.encode
+        package, _, submodule = module.rpartition(".")
+        if (
+            package in ("numpy.core", "numpy._core")
+            and submodule in _NUMPY_PICKLE_MODULES
+            and name in _NUMPY_PICKLE_NAMES
+        ):
+            return getattr(importlib.import_module(f"numpy._core.{submodule}"), name)
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a data file")
+
+
+def read_pickle(path: Path) -> dict[str, Any]:
+    """Read one CIFAR batch or meta file (a pickled dict, Python 2 strings as latin-1)."""
+    with open(path, "rb") as handle:
+        content = _ArrayUnpickler(handle, encoding="latin1").load()
+    if not isinstance(content, dict):
+        raise ValueError(f"{path} does not hold a pickled dict")
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in content.items()}
+
+
+def read_cifar_batches(paths: Sequence[Path], label_key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate CIFAR batches: rows of 3072 bytes (1024 R, G, B each) -> (N, 3, 32, 32)."""
+    images, labels = [], []
+    for path in paths:
+        batch = read_pickle(path)
+        if "data" not in batch or label_key not in batch:
+            raise ValueError(f"{path} lacks 'data' or {label_key!r}")
+        images.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        labels.append(np.asarray(batch[label_key], dtype=np.int64))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def _cifar(name: str, source: Source, label_key: str, names_key: str) -> Loader:
+    *train_files, test_file, meta_file = source.files
+
+    def load(data_dir: Path | None, download: bool) -> Dataset:
+        folder = fetch(name, source, data_dir, download)
+        train = read_cifar_batches([folder / file for file in train_files], label_key)
+        test = read_cifar_batches([folder / test_file], label_key)
+        class_names = [str(n) for n in read_pickle(folder / meta_file)[names_key]]
+        return from_numpy(name, train, test, class_names)
+
+    return load
+
+
+CIFAR10_SOURCE = Source(
+    folders=("cifar-10-batches-py", ""),
+    files=(*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta"),
+    torchvision_class="CIFAR10",
+    url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+)
+CIFAR100_SOURCE = Source(
+    folders=("cifar-100-python", ""),
+    files=("train", "test", "meta"),
+    torchvision_class="CIFAR100",
+    url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+)
+
+
+# --- SVHN MATLAB files --------------------------------------------------------------------
+
+
+def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read an SVHN ``*_32x32.mat``: X is (32, 32, 3, N), y is (N, 1) with 10 meaning 0."""
+    from scipy.io import loadmat
+
+    content = loadmat(str(path), variable_names=("X", "y"))
+    if "X" not in content or "y" not in content:
+        raise ValueError(f"{path} lacks the 'X' or 'y' array of an SVHN file")
+    images = np.transpose(content["X"], (3, 2, 0, 1))  # (H, W, C, N) -> (N, C, H, W)
+    labels = content["y"].astype(np.int64).reshape(-1)
+    labels[labels == 10] = 0
+    return images, labels
+
+
+SVHN_SOURCE = Source(
+    folders=("", "svhn"),
+    files=("train_32x32.mat", "test_32x32.mat"),
+    torchvision_class="SVHN",
+    url="http://ufldl.stanford.edu/housenumbers/ (train_32x32.mat, test_32x32.mat)",
+    splits=({"split": "train"}, {"split": "test"}),
+)
+
+
+def load_svhn(data_dir: Path | None, download: bool) -> Dataset:
+    """SVHN cropped digits, train and test as published (the extra split is not used)."""
+    folder = fetch("svhn", SVHN_SOURCE, data_dir, download)
+    train = read_svhn_mat(folder / "train_32x32.mat")
+    test = read_svhn_mat(folder / "test_32x32.mat")
+    return from_numpy("svhn", train, test, [str(digit) for digit in range(10)])
+
+
+def load_caltech101(data_dir: Path | None, download: bool) -> Dataset:
+    """Caltech-101 (see :func:`palsim.image_datasets.load_caltech101`)."""
+    from palsim import image_datasets
+
+    return image_datasets.load_caltech101(data_dir, download)
+
+
+# --- The registry -------------------------------------------------------------------------
+
+DATASETS.register("fashion-mnist", "Fashion-MNIST, 28x28 grey, 10 classes (offline via Debian)")(
+    _mnist_family(
+        "fashion-mnist",
+        "FashionMNIST",
+        FASHION_MNIST_CLASSES,
+        "https://github.com/zalandoresearch/fashion-mnist (or: apt install dataset-fashion-mnist)",
+    )
+)
+DATASETS.register("mnist", "MNIST digits, 28x28 grey, 10 classes")(
+    _mnist_family(
+        "mnist",
+        "MNIST",
+        [str(digit) for digit in range(10)],
+        "https://ossci-datasets.s3.amazonaws.com/mnist/ (the four *-ubyte.gz files)",
+    )
+)
+DATASETS.register("cifar10", "CIFAR-10, 32x32 RGB, 10 classes")(
+    _cifar("cifar10", CIFAR10_SOURCE, "labels", "label_names")
+)
+DATASETS.register("cifar100", "CIFAR-100, 32x32 RGB, 100 fine classes")(
+    _cifar("cifar100", CIFAR100_SOURCE, "fine_labels", "fine_label_names")
+)
+DATASETS.register("svhn", "SVHN house-number digits, 32x32 RGB, 10 classes")(load_svhn)
+DATASETS.register(
+    "caltech101", "Caltech-101, resized to 64x64 RGB, 101 classes, seeded 80/20 split"
+)(load_caltech101)
