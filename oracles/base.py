@@ -2,7 +2,7 @@
 
 Orientation used everywhere in palsim: a transition matrix ``T[true, given]`` is
 row-stochastic, ``T[i, j] = P(answer j | true class i)``. (cleanlab's ``noise_matrix`` is
-the transpose.)
+the transpose: ``noise_matrix[given, true]``.)
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ class Annotation:
 
     ``labels[i]`` is the label the learner receives for ``indices[i]``; ``annotators[i]`` names
     who answered it (for a majority vote, the voters joined by ``+``), or is None for a
-    single-annotator oracle; ``answers`` lists every individual answer in long form; ``cost``
-    is the total labeling cost of this request.
+    single-annotator oracle; ``answers`` lists every individual answer given for this request
+    in long form (items answered before are served from memory and add no answers); ``cost``
+    is the total labeling cost of those answers.
     """
 
     labels: np.ndarray
@@ -38,10 +39,30 @@ class Annotation:
     cost: float = 0.0
 
 
-class Oracle(ABC):
-    """Answers label requests; an item's answer is fixed once given unless a model says otherwise.
+@dataclass(frozen=True)
+class AnnotatorProfile:
+    """One annotator of an oracle: its name, confusion matrix ``T[true, given]`` and cost."""
 
-    Subclasses implement :meth:`_draw` (fresh answers) and :meth:`transition_matrix`.
+    id: str
+    matrix: np.ndarray
+    cost: float
+
+    @property
+    def error_rate(self) -> float:
+        """P(wrong answer), averaged over true classes with equal weight."""
+        return float(1.0 - np.mean(np.diag(self.matrix)))
+
+
+def answer_records(answers: list[Answer]) -> list[dict[str, int | str]]:
+    """Long-form rows ``{"item", "annotator", "label"}`` for a JSONL or CSV annotation log."""
+    return [{"item": a.item, "annotator": a.annotator, "label": a.label} for a in answers]
+
+
+class Oracle(ABC):
+    """Answers label requests; an item's answer is fixed once given.
+
+    Subclasses implement :meth:`_draw` (fresh answers for items never asked before) and
+    :meth:`transition_matrix`. Memory lives here, so every model shares it.
     """
 
     #: Name of the single annotator in long-form logs.
@@ -58,21 +79,28 @@ class Oracle(ABC):
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
     ) -> Annotation:
         """Label ``indices`` whose true classes are ``true_labels``; ``rng`` drives the noise."""
-        indices = np.asarray(indices, dtype=np.int64)
-        true_labels = np.asarray(true_labels, dtype=np.int64)
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        true_labels = np.asarray(true_labels, dtype=np.int64).reshape(-1)
         if indices.shape != true_labels.shape:
             raise ValueError("indices and true_labels must have the same shape")
         if true_labels.size and (true_labels.min() < 0 or true_labels.max() >= self.num_classes):
             raise ValueError(f"true labels must lie in 0..{self.num_classes - 1}")
-        fresh = np.array([int(i) not in self._memory for i in indices], dtype=bool)
-        if fresh.any():
+        # 1. Items never asked before, each once, in request order.
+        _, first = np.unique(indices, return_index=True)
+        first.sort()
+        fresh = first[np.array([int(indices[i]) not in self._memory for i in first], dtype=bool)]
+        answers: list[Answer] = []
+        cost = 0.0
+        # 2. Draw their answers and remember them.
+        if fresh.size:
             reply = self._draw(indices[fresh], true_labels[fresh], rng)
-            names = reply.annotators or [None] * len(reply.labels)
+            names: list[str | None] = [None] * len(reply.labels)
+            if reply.annotators is not None:
+                names = list(reply.annotators)
             for item, label, who in zip(indices[fresh], reply.labels, names, strict=True):
                 self._memory[int(item)] = (int(label), who)
             answers, cost = reply.answers, reply.cost
-        else:
-            answers, cost = [], 0.0
+        # 3. Serve every requested item from memory.
         labels = np.array([self._memory[int(i)][0] for i in indices], dtype=np.int64)
         who_list = [self._memory[int(i)][1] for i in indices]
         annotators = None if all(w is None for w in who_list) else [w or "" for w in who_list]
@@ -82,23 +110,34 @@ class Oracle(ABC):
     def _draw(
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
     ) -> Annotation:
-        """Draw fresh answers for items never asked before."""
+        """Draw fresh answers for distinct items never asked before."""
 
     @abstractmethod
     def transition_matrix(self) -> np.ndarray:
-        """Expected ``P(answer | true class)`` as a K x K row-stochastic matrix."""
+        """Expected ``P(answer | true class)`` as a K x K row-stochastic matrix ``T[true, given]``.
+
+        For an annotator pool it is averaged over the annotators as the routing uses them.
+        """
 
     def annotator_ids(self) -> list[str] | None:
         """The annotators' names, or None for a single-annotator oracle."""
         return None
 
-    def remember(self, indices: np.ndarray, labels: np.ndarray) -> None:
-        """Restore answers given earlier (used when a run resumes)."""
-        for item, label in zip(indices, labels, strict=True):
-            self._memory[int(item)] = (int(label), self._memory.get(int(item), (0, None))[1])
+    def annotator_profiles(self) -> list[AnnotatorProfile]:
+        """Every annotator with its confusion matrix and cost per label."""
+        return [AnnotatorProfile(self.annotator_name, self.transition_matrix(), 1.0)]
+
+    def remember(
+        self, indices: np.ndarray, labels: np.ndarray, annotators: list[str] | None = None
+    ) -> None:
+        """Restore answers given earlier (used when a run resumes), with who gave them."""
+        names: list[str | None] = list(annotators) if annotators else [None] * len(labels)
+        for item, label, who in zip(indices, labels, names, strict=True):
+            self._memory[int(item)] = (int(label), who or None)
 
     def single_answers(self, indices: np.ndarray, labels: np.ndarray) -> list[Answer]:
         """Long-form answers for a single-annotator oracle."""
         return [
-            Answer(int(i), self.annotator_name, int(y)) for i, y in zip(indices, labels, strict=True)
+            Answer(int(i), self.annotator_name, int(y))
+            for i, y in zip(indices, labels, strict=True)
         ]

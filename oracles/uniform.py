@@ -1,4 +1,10 @@
-"""The perfect oracle and uniform label noise (``noisy:p`` / ``uniform:p``)."""
+"""The perfect oracle and uniform label noise (``noisy:p`` = ``uniform:p``, ``uniform-all:p``).
+
+``noisy:p``: each answer is wrong with probability ``p``, the wrong label uniform over the
+other K-1 classes, so ``T = (1-p) I + p/(K-1) (1 - I)``. ``uniform-all:p`` (the PAL authors'
+code): with probability ``p`` the answer is redrawn uniformly over all K classes, so the true
+class can come back and the effective flip rate is ``p (K-1) / K``.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +56,12 @@ class UniformNoiseOracle(Oracle):
         return Annotation(labels, None, answers, cost=float(len(labels)))
 
     def transition_matrix(self) -> np.ndarray:
-        k = self.num_classes
-        if self.include_true:
-            return np.full((k, k), self.p / k) + np.eye(k) * (1.0 - self.p)
-        return np.full((k, k), self.p / (k - 1)) + np.eye(k) * (1.0 - self.p - self.p / (k - 1))
+        return uniform_matrix(self.num_classes, self.p, self.include_true)
+
+
+def uniform_matrix(num_classes: int, p: float, include_true: bool = False) -> np.ndarray:
+    """``T[true, given]`` of uniform noise at rate ``p`` (see :class:`UniformNoiseOracle`)."""
+    k = num_classes
+    if include_true:
+        return np.full((k, k), p / k) + np.eye(k) * (1.0 - p)
+    return np.full((k, k), p / (k - 1)) + np.eye(k) * (1.0 - p - p / (k - 1))
