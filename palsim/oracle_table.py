@@ -1,0 +1,49 @@
+"""Rich tables that show an oracle: its transition matrix and, for a pool, its annotators.
+
+Used by ``palsim oracles show SPEC --classes K``; the engine core never imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import RenderableType
+from rich.table import Table
+
+from oracles import Oracle
+
+
+def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> list[RenderableType]:
+    """The oracle's ``T[true, given]`` (3 decimals) and, with several annotators, a table of
+    each annotator's error rate and cost per label."""
+    matrix = oracle.transition_matrix()
+    k = oracle.num_classes
+    names = list(class_names) if class_names is not None else [str(c) for c in range(k)]
+    if len(names) != k:
+        raise ValueError(f"{len(names)} class names for {k} classes")
+    noise_rate = 1.0 - float(matrix.trace()) / k
+    table = Table(
+        title=f"oracle {oracle.spec}",
+        caption=f"P(answer | true class), rows: true class; noise rate {noise_rate:.3f} "
+        "(classes weighted equally)",
+    )
+    table.add_column("true \\ answer", style="bold")
+    for name in names:
+        table.add_column(name, justify="right")
+    for row, name in enumerate(names):
+        cells = [
+            f"[bold]{value:.3f}[/bold]" if column == row else f"{value:.3f}"
+            for column, value in enumerate(matrix[row])
+        ]
+        table.add_row(name, *cells)
+    renderables: list[RenderableType] = [table]
+    profiles = oracle.annotator_profiles()
+    if len(profiles) > 1:
+        pool = Table(title="annotators")
+        pool.add_column("annotator")
+        pool.add_column("error rate", justify="right")
+        pool.add_column("cost / label", justify="right")
+        for profile in profiles:
+            pool.add_row(profile.id, f"{profile.error_rate:.3f}", f"{profile.cost:g}")
+        renderables.append(pool)
+    return renderables
