@@ -87,17 +87,21 @@ class AnnotatorPoolOracle(Oracle):
             return (turn[:, None] * self.vote + np.arange(self.vote)) % size
         if self.vote == 1:
             return rng.integers(0, size, size=(count, 1))
-        return np.argsort(rng.random((count, size)), axis=1)[:, : self.vote]
+        # The vote smallest of size uniform keys: a uniformly random set of distinct voters.
+        keys = rng.random((count, size))
+        if self.vote == size:
+            return np.argsort(keys, axis=1)
+        return np.argpartition(keys, self.vote - 1, axis=1)[:, : self.vote]
 
     def transition_matrix(self) -> np.ndarray:
         matrices = np.stack([p.matrix for p in self.profiles])
         if self.vote == 1:
             # Both routings use every annotator equally often in the long run.
             return matrices.mean(axis=0)
-        voter_sets = self._voter_sets()
-        work = len(voter_sets) * self.num_classes ** (self.vote + 1)
-        if work <= EXACT_VOTE_WORK_LIMIT:
-            return exact_vote_matrix(matrices, voter_sets)
+        size = len(self.profiles)
+        set_count = size if self.routing == "round-robin" else math.comb(size, self.vote)
+        if set_count * self.num_classes ** (self.vote + 1) <= EXACT_VOTE_WORK_LIMIT:
+            return exact_vote_matrix(matrices, self._voter_sets())
         return self._estimated_vote_matrix()
 
     def _voter_sets(self) -> list[tuple[int, ...]]:
