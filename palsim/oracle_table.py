@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 
@@ -24,12 +25,15 @@ def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> li
     noise_rate = 1.0 - float(matrix.trace()) / k
     table = Table(
         title=f"oracle {oracle.spec}",
-        caption=f"P(answer | true class), rows: true class; noise rate {noise_rate:.3f} "
-        "(classes weighted equally)",
+        caption=f"P(answer | true class); mean noise rate {noise_rate:.3f}",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    table.add_column("true \\ answer", style="bold")
+    table.add_column("true", style="bold", min_width=4, no_wrap=True)
     for name in names:
-        table.add_column(name, justify="right")
+        # Numbers never wrap or shrink to an ellipsis; 10 classes fit 80 columns.
+        table.add_column(name, justify="right", min_width=5, no_wrap=True)
     for row, name in enumerate(names):
         cells = [
             f"[bold]{value:.3f}[/bold]" if column == row else f"{value:.3f}"
@@ -39,7 +43,7 @@ def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> li
     renderables: list[RenderableType] = [table]
     profiles = oracle.annotator_profiles()
     if len(profiles) > 1:
-        pool = Table(title="annotators")
+        pool = Table(title="annotators", box=box.SIMPLE_HEAD, pad_edge=False)
         pool.add_column("annotator")
         pool.add_column("error rate", justify="right")
         pool.add_column("cost / label", justify="right")
