@@ -7,13 +7,12 @@ commands that run studies, so ``palsim --help`` and ``palsim watch`` start fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import functools
-from collections.abc import Callable
 
 import typer
 
@@ -93,6 +92,9 @@ def run(
     epochs: int = typer.Option(None, help="Task-model epochs per cycle."),
     batch_size: int = typer.Option(None, "--batch-size", help="Task-model batch size."),
     learning_rate: float = typer.Option(None, "--lr", help="Task-model peak learning rate."),
+    test_size: int = typer.Option(
+        None, "--test-size", help="Evaluate on a fixed subset of the test split."
+    ),
     model: str = typer.Option(None, help="small-cnn | resnet18 | auto [auto]."),
     device: str = typer.Option(None, help="auto | cpu | cuda [auto]."),
     exclude_classes: str = typer.Option(
@@ -118,7 +120,8 @@ def run(
         "seed": seed, "noise_seed": noise_seed, "preset": preset, "initial": initial,
         "budget": budget, "cycles": cycles, "pool_size": pool_size, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "model": model,
-        "device": device, "exclude_classes": exclude_classes, "out": out, "name": name,
+        "test_size": test_size, "device": device, "exclude_classes": exclude_classes,
+        "out": out, "name": name,
     }  # fmt: skip
     try:
         if strategy_option:
@@ -129,9 +132,7 @@ def run(
         raise UsageFailure(str(error)) from None
     if tui:
         raise typer.Exit(run_in_dashboard(config, resume))
-    summary = run_study_command(
-        config, resume, quiet=quiet or as_json and not sys.stderr.isatty(), debug=debug
-    )
+    summary = run_study_command(config, resume, quiet=quiet, debug=debug)
     if as_json:
         print(json.dumps(summary))
 
@@ -162,7 +163,8 @@ def run_study_command(config: Any, resume: Path | None, quiet: bool, debug: bool
         if debug:
             raise
         print(
-            f"error: run failed: {type(error).__name__}: {error} (see {prepared.directory}; --debug for the traceback)",
+            f"error: run failed: {type(error).__name__}: {error} "
+            f"(see {prepared.directory}; --debug for the traceback)",
             file=sys.stderr,
         )
         raise typer.Exit(1) from None
@@ -188,7 +190,7 @@ def list_datasets() -> None:
     """List the datasets. Example: palsim list datasets"""
     from palsim.datasets import DATASETS
 
-    rows = DATASETS.describe() + [("imagefolder:PATH", "your own images, one sub-folder per class")]
+    rows = [*DATASETS.describe(), ("imagefolder:PATH", "your own images, one sub-folder per class")]
     print_rows(rows)
 
 
@@ -220,6 +222,30 @@ def print_rows(rows: list[tuple[str, str]]) -> None:
     width = max(len(name) for name, _ in rows)
     for name, description in rows:
         print(f"{name.ljust(width)}  {description}")
+
+
+@oracles_app.command("show")
+@usage_errors
+def show_oracle(
+    spec: str = typer.Argument(..., help="Oracle spec, e.g. noisy:0.2 or annotators:5:0.1-0.4."),
+    classes: int = typer.Option(10, "--classes", help="Number of classes K."),
+) -> None:
+    """Print an oracle's transition matrix T[true, given] and, for a pool, its annotators.
+
+    Example: palsim oracles show cifar10-asym:0.4 --classes 10
+    """
+    from rich.console import Console
+
+    import oracles
+    from palsim.oracle_table import oracle_table
+
+    try:
+        oracle = oracles.parse(spec, classes)
+    except ValueError as error:
+        raise UsageFailure(str(error)) from None
+    console = Console()
+    for renderable in oracle_table(oracle):
+        console.print(renderable)
 
 
 @app.command()

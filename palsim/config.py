@@ -56,6 +56,7 @@ class RunConfig:
     batch_size: int | None = None  # task-model SGD batch
     learning_rate: float | None = None  # task-model peak learning rate
     eval_batch_size: int | None = None  # batch for scoring the pool and the test split
+    test_size: int | None = None  # evaluate on a fixed random subset of the test split; None: all
     augment: bool = True  # random crop and flip while training the task model
     model: str = "auto"  # small-cnn | resnet18 | auto (by image size and preset)
     device: str = "auto"  # auto | cpu | cuda
@@ -115,7 +116,7 @@ def amount_to_count(text: str, pool_size: int, what: str) -> int:
     """Resolve a fraction or count against the pool size."""
     value = parse_amount(text, what)
     if isinstance(value, float):
-        return int(round(value * pool_size))
+        return round(value * pool_size)
     return value
 
 

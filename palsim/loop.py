@@ -9,7 +9,7 @@ from a checkpoint of the labeled set alone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +98,19 @@ def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: St
     return Study(config, dataset, oracle, strategy, device, pool, initial, budget, excluded)
 
 
+def test_split(
+    dataset: Dataset, size: int | None, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The clean test split on the device, or a subset that is the same for every run seed."""
+    images, labels = dataset.test_images, dataset.test_labels
+    if size is not None and size < len(labels):
+        keep = torch.from_numpy(
+            np.sort(numpy_rng(0, 0, "test").choice(len(labels), size, replace=False))
+        )
+        images, labels = images[keep], labels[keep]
+    return images.to(device), labels.to(device)
+
+
 def initial_state(study: Study, pool_labels: np.ndarray) -> tuple[LoopState, Event]:
     """Draw the initial labeled set (outside any excluded classes) and have the oracle label it."""
     rng = numpy_rng(study.config.seed, 0, "initial")
@@ -129,7 +142,9 @@ def annotate(
         "answers": [[a.item, a.annotator, a.label] for a in reply.answers],
         "cost": reply.cost,
     }
-    annotators = reply.annotators or [None] * len(oracle_labels)
+    annotators: list[str | None] = [None] * len(oracle_labels)
+    if reply.annotators is not None:
+        annotators = list(reply.annotators)
     return {"oracle_labels": oracle_labels, "annotators_or_none": list(annotators),
             "event_fields": fields}  # fmt: skip
 
@@ -175,7 +190,7 @@ def run_study(
     assert config.cycles is not None and config.epochs is not None
     pool_labels = dataset.train_labels.numpy()[study.pool_indices]
     pool_images = dataset.train_images[torch.from_numpy(study.pool_indices)].to(device)
-    test_images, test_labels = dataset.test_images.to(device), dataset.test_labels.to(device)
+    test_images, test_labels = test_split(dataset, config.test_size, device)
     mean, std = channel_stats(dataset.train_images)
     model_name = choose_model(config.model, dataset.image_shape, config.preset)
     settings = TrainSettings(config.epochs, config.batch_size or 64, config.learning_rate or 0.05,
@@ -220,8 +235,9 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
                         epochs=settings.epochs, loss=loss))  # fmt: skip
 
     with seeded(derive_seed(seed, cycle, "model")):
-        model = prepare(build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
-                                    *stats, dropout=study.strategy.task_dropout), device)  # fmt: skip
+        network = build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
+                              *stats, dropout=study.strategy.task_dropout)  # fmt: skip
+        model = prepare(network, device)
         train_classifier(model, pool_images[labeled], labels, settings,
                          torch_generator(seed, cycle, "augment"), on_epoch)  # fmt: skip
     train_seconds = time.perf_counter() - started
@@ -272,7 +288,7 @@ def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: floa
 
 def make_context(study: Study, cycle: int, pool_images: torch.Tensor,
                  labeled: torch.Tensor, labels: torch.Tensor, model: torch.nn.Module,
-                 settings: TrainSettings, emit: Callable[[Event], None]) -> QueryContext:  # fmt: skip
+                 settings: TrainSettings, emit: Emit) -> QueryContext:  # fmt: skip
     mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
     mask[labeled] = False
     seed = derive_seed(study.config.seed, cycle, "strategy")

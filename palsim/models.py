@@ -24,6 +24,9 @@ class Normalize(nn.Module):
         self.register_buffer("mean", torch.tensor(mean).view(1, -1, 1, 1) * 255.0)
         self.register_buffer("inverse_std", 1.0 / (torch.tensor(std).view(1, -1, 1, 1) * 255.0))
 
+    mean: torch.Tensor
+    inverse_std: torch.Tensor
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return (images.float() - self.mean) * self.inverse_std
 

@@ -52,7 +52,10 @@ def prepare(config: RunConfig, resume_state: LoopState | None = None,
     device = resolve_device(config.device)
     notice = None
     if config.preset == "auto" and device.type == "cpu":
-        notice = "no GPU in use: running the 'quick' preset (small CNN, 10k pool); --preset paper for the full protocol"
+        notice = (
+            "no GPU in use: running the 'quick' preset (small CNN, 10k pool); "
+            "--preset paper for the full protocol"
+        )
     try:
         resolved = resolve_preset(config, cuda_available=device.type == "cuda")
         data_dir = Path(resolved.data_dir) if resolved.data_dir else None

@@ -80,7 +80,7 @@ class RunStore:
         return store
 
     def _repair_events_tail(self) -> None:
-        """A run killed mid-write may end without a newline; start the next event on its own line."""
+        """A run killed mid-write may end without a newline: start the next event on a new line."""
         path = self.directory / EVENTS_FILE
         if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
             self._events.write("\n")

@@ -1,0 +1,113 @@
+"""`palsim run` and `palsim list` through Typer's CliRunner, and the console entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from palsim.cli import app, main
+from tests.conftest import requires_fashion_mnist, tiny_study_args
+
+runner = CliRunner()
+
+
+@requires_fashion_mnist
+def test_run_json_prints_only_the_summary_on_stdout(tmp_path) -> None:
+    result = runner.invoke(app, ["run", *tiny_study_args(tmp_path, "cli", cycles=2), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "finished"
+    assert [cycle["labeled"] for cycle in summary["cycles"]] == [60, 120]
+    assert (tmp_path / "cli" / "summary.json").exists()
+    assert "cycle 1: labeled 120, test accuracy" in result.stderr
+
+
+@requires_fashion_mnist
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--dataset", "imagenet"],
+            "error: unknown dataset 'imagenet'; choose one of: fashion-mnist",
+        ),
+        (["--strategy", "oracle-peek"], "error: unknown strategy 'oracle-peek'; choose one of: "),
+        (["--oracle", "noisy:x"], "error: bad oracle spec 'noisy:x'"),
+        (["--oracle", "sometimes"], "error: unknown oracle spec 'sometimes'; valid forms: perfect"),
+        (
+            ["--budget", "5000"],
+            "error: initial set (60) + 2 queries of 5000 = 10060 samples exceeds the pool of 600",
+        ),
+        (["--initial", "-0.1"], "error: initial '-0.1' must not be negative"),
+        (
+            ["--data-dir", "/no/such/folder"],
+            "error: --data-dir '/no/such/folder' is not a readable directory",
+        ),
+        (["--device", "tpu"], "error: unknown device 'tpu'; choose one of: auto, cpu, cuda"),
+        (["-S", "passes"], "error: --strategy-option 'passes' is not of the form key=value"),
+        (["-S", "passes=3"], "error: unknown strategy option 'passes'; valid options: none"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, message) -> None:
+    result = runner.invoke(app, ["run", *tiny_study_args(tmp_path, "bad"), *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_existing_run_name_is_refused(tmp_path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "config.json").write_text("{}")
+    result = runner.invoke(app, ["run", *tiny_study_args(tmp_path, "taken")])
+    if result.exit_code == 2 and "dataset" in result.stderr:
+        pytest.skip("Fashion-MNIST files are not installed")
+    assert result.exit_code == 2
+    assert "already exists; choose another --name or use --resume" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--no-such-option"], "error: No such option: --no-such-option"),
+        (["run", "--cycles", "many"], "error: Invalid value for '--cycles'"),
+        (["frobnicate"], "error: No such command 'frobnicate'"),
+    ],
+)
+def test_parser_errors_are_one_line_with_exit_2(capsys, argv, message) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("what", "expected"),
+    [
+        ("datasets", ["fashion-mnist", "cifar10", "svhn", "caltech101", "imagefolder:PATH"]),
+        ("strategies", ["random", "entropy", "margin", "least-confidence"]),
+        ("oracles", ["perfect", "noisy:P"]),
+        ("models", ["small-cnn", "resnet18"]),
+    ],
+)
+def test_list_shows_registered_names(what, expected) -> None:
+    result = runner.invoke(app, ["list", what])
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert set(expected) <= set(names)
+
+
+def test_version_and_help() -> None:
+    assert runner.invoke(app, ["--version"]).stdout.strip() == "palsim 0.1.0"
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0 and "Example: palsim run" in result.stdout
+
+
+def test_help_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from palsim.cli import main; main(['--help']); "
+        "assert 'torch' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -1,0 +1,24 @@
+"""Shared fixtures: tiny studies on the Fashion-MNIST files of Debian's dataset-fashion-mnist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+requires_fashion_mnist = pytest.mark.skipif(
+    not (FASHION / "train-images-idx3-ubyte.gz").exists(),
+    reason="needs Debian's dataset-fashion-mnist package (installed by .ci/run)",
+)
+
+
+def tiny_study_args(out: Path, name: str, **overrides: object) -> list[str]:
+    """Arguments of a `palsim run` that finishes in a few seconds on a CPU."""
+    values: dict[str, object] = {
+        "out": out, "name": name, "pool-size": 600, "initial": 60, "budget": 60,
+        "cycles": 3, "epochs": 2, "strategy": "entropy", "device": "cpu", "test-size": 500,
+    }  # fmt: skip
+    values.update({key.replace("_", "-"): value for key, value in overrides.items()})
+    return [part for key, value in values.items() for part in (f"--{key}", str(value))]

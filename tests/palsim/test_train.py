@@ -1,0 +1,45 @@
+import torch
+
+from palsim.models import build_model
+from palsim.strategies.base import TrainSettings
+from palsim.train import accuracy, random_crop_flip, seeded, train_classifier, warmup_cosine
+
+
+def test_crop_without_padding_is_identity_or_mirror() -> None:
+    images = torch.arange(2 * 1 * 4 * 4, dtype=torch.uint8).view(2, 1, 4, 4)
+    out = random_crop_flip(images, torch.Generator().manual_seed(0), pad=0)
+    for original, augmented in zip(images, out, strict=True):
+        assert torch.equal(augmented, original) or torch.equal(augmented, original.flip(2))
+
+
+def test_crop_translates_within_the_padding() -> None:
+    image = torch.zeros(64, 1, 6, 6, dtype=torch.uint8)
+    image[:, :, 2:4, 2:4] = 255
+    out = random_crop_flip(image, torch.Generator().manual_seed(1), pad=2)
+    assert out.shape == image.shape and out.dtype == torch.uint8
+    # The 2x2 bright square survives whole (it is at most 2 pixels from any border).
+    assert torch.all(out.flatten(1).sum(1) == 4 * 255)
+    assert len({tuple(o.nonzero()[0].tolist()) for o in out}) > 1  # not all the same shift
+
+
+def test_schedule_warms_up_then_decays() -> None:
+    values = [warmup_cosine(step, 100, 10) for step in range(100)]
+    assert values[0] < values[9] == 1.0
+    assert values[99] < 0.01
+
+
+def test_training_learns_a_separable_problem() -> None:
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 2, (256,), generator=generator)
+    images = torch.where(labels[:, None, None, None].bool(), 200, 40).to(torch.uint8)
+    images = images.expand(256, 1, 8, 8).clone()
+    with seeded(0):
+        model = build_model("small-cnn", 1, 2, [0.5], [0.3])
+    settings = TrainSettings(epochs=3, batch_size=32, learning_rate=0.05, eval_batch_size=128,
+                             augment=True)  # fmt: skip
+    losses: list[float] = []
+    train_classifier(
+        model, images, labels, settings, generator, lambda e, loss: losses.append(loss)
+    )
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    assert accuracy(model, images, labels, 128) == 1.0
