@@ -1,0 +1,50 @@
+"""ConfigPanel: the run's resolved configuration, compact enough for two lines at 80 columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+# Shown first, in this order; any other key follows alphabetically.
+KEY_ORDER = (
+    "dataset", "strategy", "oracle", "seed", "noise_seed", "initial", "budget",
+    "cycles", "epochs", "preset", "model", "device",
+)  # fmt: skip
+HIDDEN = frozenset({"name"})  # already in the status line
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict):
+        return ",".join(f"{k}={format_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ",".join(format_value(v) for v in value)
+    return str(value)
+
+
+def config_text(config: dict[str, Any]) -> Text:
+    """`key value` pairs separated by dots, keys dimmed."""
+    if not config:
+        return Text("no config.json yet", style="dim")
+    keys = [k for k in KEY_ORDER if k in config]
+    keys += sorted(k for k in config if k not in KEY_ORDER and k not in HIDDEN)
+    text = Text()
+    for index, key in enumerate(keys):
+        if index:
+            text.append(" · ", "dim")
+        text.append(f"{key} ", "dim")
+        text.append(format_value(config[key]))
+    return text
+
+
+class ConfigPanel(Widget):
+    """The configuration of the run being shown."""
+
+    config: reactive[dict[str, Any]] = reactive(dict)
+
+    def render(self) -> Text:
+        return config_text(self.config)

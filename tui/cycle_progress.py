@@ -1,0 +1,54 @@
+"""CycleProgress: one line with the run's name, status and where the current cycle is."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from tui.run_state import Progress
+
+STATUS_STYLES = {
+    "running": "bold bright_green",
+    "finished": "bold bright_blue",
+    "interrupted": "bold yellow",
+    "stalled": "bold yellow",
+    "failed": "bold bright_red",
+    "crashed": "bold bright_red",
+    "waiting": "dim",
+}
+BAR_WIDTH = 10
+
+
+def epoch_bar(epoch: int, epochs: int, width: int = BAR_WIDTH) -> str:
+    done = round(min(max(epoch / epochs, 0.0), 1.0) * width) if epochs > 0 else 0
+    return "█" * done + "░" * (width - done)
+
+
+def progress_text(name: str, status: str, progress: Progress) -> Text:
+    """The whole line: name, status, then the phase/epoch/loss of the current cycle."""
+    text = Text.assemble((name, "bold"), "  ", (status.upper(), STATUS_STYLES.get(status, "")))
+    if progress.cycle is None:
+        return text
+    text.append(f"  cycle {progress.cycle}")
+    if progress.phase:
+        text.append(f" · {progress.phase}")
+    if progress.detail:
+        text.append(f" ({progress.detail})", "dim")
+    if progress.epoch is not None and progress.epochs:
+        text.append(f" · epoch {progress.epoch}/{progress.epochs} ")
+        text.append(epoch_bar(progress.epoch, progress.epochs), "bright_green")
+    if progress.loss is not None:
+        text.append(f" loss {progress.loss:.4f}")
+    return text
+
+
+class CycleProgress(Widget):
+    """Live status line of a run."""
+
+    run_name: reactive[str] = reactive("")
+    status: reactive[str] = reactive("waiting")
+    progress: reactive[Progress] = reactive(Progress)
+
+    def render(self) -> Text:
+        return progress_text(self.run_name, self.status, self.progress)

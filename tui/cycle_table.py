@@ -1,0 +1,104 @@
+"""CycleTable: one row per cycle (labeled, accuracy, label noise, query answers, times)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable
+
+from tui.run_state import RunState
+
+COLUMNS = ("cycle", "labeled", "acc %", "noisy", "noise %", "wrong/asked", "train s", "query s")
+MISSING = "…"  # not known yet: the cycle is still running
+NONE = "-"
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """The cells of one cycle, already formatted."""
+
+    cycle: int
+    cells: tuple[str, ...]
+
+
+def cycle_rows(state: RunState) -> tuple[CycleRow, ...]:
+    """A row for every cycle that started, finished or was evaluated."""
+    cycles = sorted(set(state.started) | set(state.records) | set(state.evaluated))
+    return tuple(_row(state, cycle) for cycle in cycles)
+
+
+def _row(state: RunState, cycle: int) -> CycleRow:
+    record: dict[str, Any] = dict(state.records.get(cycle, {}))
+    if "test_accuracy" not in record and cycle in state.evaluated:
+        record["labeled"], record["test_accuracy"] = state.evaluated[cycle]
+    record.setdefault("labeled", state.started.get(cycle))
+    query = state.queries.get(cycle)
+    if query is not None and "queried" not in record:
+        record["queried"], record["query_noisy"] = query.size, query.wrong
+    asked = MISSING
+    if record.get("queried") == 0:
+        asked = NONE  # the last cycle queries nothing
+    elif record.get("queried") is not None and record.get("query_noisy") is not None:
+        asked = f"{record['query_noisy']}/{record['queried']}"
+    cells = (
+        str(cycle),
+        _fmt(record.get("labeled"), "{:d}"),
+        _fmt(record.get("test_accuracy"), "{:.2%}", strip="%"),
+        _fmt(record.get("noisy_labels"), "{:d}"),
+        _fmt(record.get("noise_rate"), "{:.1%}", strip="%"),
+        asked,
+        _fmt(record.get("train_seconds"), "{:.1f}"),
+        _fmt(record.get("query_seconds"), "{:.1f}"),
+    )
+    return CycleRow(cycle, cells)
+
+
+def _fmt(value: Any, form: str, strip: str = "") -> str:
+    if value is None:
+        return MISSING
+    try:
+        return form.format(value).rstrip(strip)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class CycleTable(DataTable[str]):
+    """Per-cycle table; the highlighted row selects the cycle the query statistics show."""
+
+    rows_data: reactive[tuple[CycleRow, ...]] = reactive(())
+
+    @dataclass
+    class CycleSelected(Message):
+        """The user moved the cursor to another cycle."""
+
+        cycle: int
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.follow_latest = True  # until the user moves the cursor, keep it on the newest cycle
+
+    def on_mount(self) -> None:
+        for label in COLUMNS:
+            self.add_column(label, key=label)
+
+    def watch_rows_data(self, old: tuple[CycleRow, ...], new: tuple[CycleRow, ...]) -> None:
+        known = {row.cycle: row for row in old}
+        for row in new:
+            if row.cycle not in known:
+                self.add_row(*row.cells, key=str(row.cycle))
+            elif known[row.cycle] != row:
+                for label, cell in zip(COLUMNS, row.cells, strict=True):
+                    self.update_cell(str(row.cycle), label, cell)
+        if self.follow_latest and new:
+            self.move_cursor(row=len(new) - 1)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.row_key.value is None:
+            return
+        # Automatic moves always land on the last row, so this only turns off for the user.
+        self.follow_latest = event.cursor_row == self.row_count - 1
+        self.post_message(self.CycleSelected(int(event.row_key.value)))

@@ -1,0 +1,219 @@
+"""RunState: what the dashboard knows about one run, folded from its events.
+
+Pure Python (no Textual), so the same folding serves the run screen, the runs list and
+the tests. Only what the views need is kept: query label lists, not the pool indices.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from palsim.events import (
+    CYCLE_FINISHED,
+    CYCLE_STARTED,
+    EPOCH,
+    EVALUATED,
+    PHASE,
+    QUERY,
+    RUN_FINISHED,
+    RUN_STARTED,
+    Event,
+)
+
+# A truncated last line that stays unfinished this long means the writer died mid-line;
+# the engine writes whole lines, so a live run never leaves one for more than an instant.
+CRASH_GRACE_SECONDS = 2.0
+# No event and no run_finished for this long: the process is most likely gone (killed).
+STALL_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class CycleQuery:
+    """The samples one cycle's query selected and what the oracle answered."""
+
+    cycle: int
+    true_labels: tuple[int, ...]
+    oracle_labels: tuple[int, ...]
+    annotators: tuple[str, ...] | None
+    scores: dict[str, Any] | None
+    cost: float | None
+
+    @property
+    def size(self) -> int:
+        return len(self.true_labels)
+
+    @property
+    def wrong(self) -> int:
+        """Answers that differ from the true label."""
+        # Not strict: a malformed event must not crash the viewer; extra labels are ignored.
+        pairs = zip(self.true_labels, self.oracle_labels, strict=False)
+        return sum(t != o for t, o in pairs)
+
+    def annotator_counts(self) -> list[tuple[str, int]]:
+        """How many answers each annotator gave, busiest first."""
+        if not self.annotators:
+            return []
+        return Counter(self.annotators).most_common()
+
+    @classmethod
+    def from_event(cls, event: Event) -> CycleQuery:
+        annotators = event.get("annotators")
+        return cls(
+            cycle=int(event.get("cycle", 0)),
+            true_labels=tuple(int(x) for x in event.get("true_labels") or ()),
+            oracle_labels=tuple(int(x) for x in event.get("oracle_labels") or ()),
+            annotators=tuple(str(a) for a in annotators) if annotators else None,
+            scores=event.get("scores"),
+            cost=event.get("cost"),
+        )
+
+
+@dataclass
+class Progress:
+    """Live position inside the current cycle."""
+
+    cycle: int | None = None
+    phase: str = ""
+    detail: str = ""
+    epoch: int | None = None
+    epochs: int | None = None
+    loss: float | None = None
+
+
+@dataclass
+class RunState:
+    """Everything the views show about one run, updated event by event."""
+
+    name: str
+    config: dict[str, Any] = field(default_factory=dict)
+    class_names: list[str] = field(default_factory=list)
+    started: dict[int, int] = field(default_factory=dict)  # cycle -> labeled at start
+    evaluated: dict[int, tuple[int, float]] = field(default_factory=dict)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    queries: dict[int, CycleQuery] = field(default_factory=dict)
+    progress: Progress = field(default_factory=Progress)
+    end_status: str | None = None
+    error: str | None = None
+    seen_events: int = 0
+    partial_tail: bool = False
+    last_write: float | None = None  # mtime of events.jsonl
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the state; unknown events are ignored."""
+        self.seen_events += 1
+        handler = _HANDLERS.get(str(event.get("event")))
+        if handler is not None:
+            handler(self, event)
+
+    def apply_all(self, events: list[Event]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def status(self, now: float) -> str:
+        """running, finished, interrupted, failed, crashed, stalled or waiting."""
+        if self.end_status:
+            return self.end_status
+        idle = None if self.last_write is None else now - self.last_write
+        if idle is None:
+            return "waiting"
+        if self.partial_tail and idle > CRASH_GRACE_SECONDS:
+            return "crashed"
+        if idle > STALL_SECONDS:
+            return "stalled"
+        return "running"
+
+    @property
+    def current_cycle(self) -> int | None:
+        cycles = set(self.started) | set(self.records)
+        return max(cycles) if cycles else None
+
+    def curve_points(self) -> tuple[tuple[int, float], ...]:
+        """(labeled, test accuracy) per evaluated cycle, in cycle order."""
+        points = dict(self.evaluated)
+        for cycle, record in self.records.items():
+            if record.get("test_accuracy") is not None:
+                points[cycle] = (int(record.get("labeled", 0)), float(record["test_accuracy"]))
+        return tuple(points[c] for c in sorted(points))
+
+    def latest_accuracy(self) -> float | None:
+        points = self.curve_points()
+        return points[-1][1] if points else None
+
+    def class_name(self, label: int) -> str:
+        if 0 <= label < len(self.class_names):
+            return self.class_names[label]
+        return str(label)
+
+
+def _on_run_started(state: RunState, event: Event) -> None:
+    config = event.get("config")
+    if isinstance(config, dict):
+        state.config = {**state.config, **config}
+    state.class_names = [str(n) for n in event.get("class_names") or []]
+    # A resumed run starts again from its checkpoint: an earlier end is no longer final.
+    state.end_status = None
+    state.error = None
+
+
+def _on_cycle_started(state: RunState, event: Event) -> None:
+    cycle = int(event.get("cycle", 0))
+    state.started[cycle] = int(event.get("labeled", 0))
+    state.progress = Progress(cycle=cycle, phase="started")
+
+
+def _on_phase(state: RunState, event: Event) -> None:
+    state.progress = Progress(
+        cycle=event.get("cycle"), phase=str(event.get("phase", "")), detail=event.get("detail", "")
+    )
+
+
+def _on_epoch(state: RunState, event: Event) -> None:
+    progress = state.progress
+    phase = str(event.get("phase", progress.phase))
+    detail = progress.detail if phase == progress.phase else ""
+    state.progress = Progress(
+        cycle=event.get("cycle"),
+        phase=phase,
+        detail=detail,
+        epoch=event.get("epoch"),
+        epochs=event.get("epochs"),
+        loss=event.get("loss"),
+    )
+
+
+def _on_evaluated(state: RunState, event: Event) -> None:
+    accuracy = event.get("test_accuracy")
+    if accuracy is not None:
+        cycle = int(event.get("cycle", 0))
+        state.evaluated[cycle] = (int(event.get("labeled", 0)), float(accuracy))
+
+
+def _on_query(state: RunState, event: Event) -> None:
+    query = CycleQuery.from_event(event)
+    state.queries[query.cycle] = query
+
+
+def _on_cycle_finished(state: RunState, event: Event) -> None:
+    record = event.get("record")
+    if isinstance(record, dict):
+        state.records[int(record.get("cycle", 0))] = record
+        state.progress = Progress(cycle=record.get("cycle"), phase="done")
+
+
+def _on_run_finished(state: RunState, event: Event) -> None:
+    state.end_status = str(event.get("status") or "finished")
+    state.error = event.get("error")
+
+
+_HANDLERS = {
+    RUN_STARTED: _on_run_started,
+    CYCLE_STARTED: _on_cycle_started,
+    PHASE: _on_phase,
+    EPOCH: _on_epoch,
+    EVALUATED: _on_evaluated,
+    QUERY: _on_query,
+    CYCLE_FINISHED: _on_cycle_finished,
+    RUN_FINISHED: _on_run_finished,
+}
