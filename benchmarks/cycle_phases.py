@@ -1,0 +1,123 @@
+"""Time one active-learning cycle phase by phase: train, evaluate, score, select.
+
+Prints images per second for each phase and a JSON line with every number. Real data:
+Fashion-MNIST (offline from Debian's files); CIFAR-10 scale: synthetic uint8 tensors of
+CIFAR's shape (50,000 x 3 x 32 x 32), since CIFAR itself cannot be fetched everywhere.
+
+    python benchmarks/cycle_phases.py                                  # Fashion-MNIST, CPU
+    python benchmarks/cycle_phases.py --data synthetic-cifar --device cuda --model resnet18
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import torch
+
+from palsim.datasets import load_dataset
+from palsim.models import build_model, channel_stats
+from palsim.seeds import torch_generator
+from palsim.strategies import load_all
+from palsim.strategies.base import QueryContext, TrainSettings
+from palsim.train import accuracy, predict_probabilities, prepare, seeded, train_classifier
+
+
+def synthetic_cifar(
+    pool: int, test: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (pool + test, 3, 32, 32), dtype=torch.uint8, generator=generator)
+    labels = torch.randint(0, 10, (pool + test,), generator=generator)
+    return images[:pool], labels[:pool], images[pool:], labels[pool:]
+
+
+def load(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    if args.data == "synthetic-cifar":
+        return synthetic_cifar(args.pool, 10_000)
+    dataset = load_dataset("fashion-mnist")
+    return (dataset.train_images[: args.pool], dataset.train_labels[: args.pool],
+            dataset.test_images, dataset.test_labels)  # fmt: skip
+
+
+def timed(device: torch.device, function):  # type: ignore[no-untyped-def]
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    result = function()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return result, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", choices=["fashion-mnist", "synthetic-cifar"], default="fashion-mnist"
+    )
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--model", default="small-cnn")
+    parser.add_argument("--strategy", default="entropy")
+    parser.add_argument("--pool", type=int, default=10_000, help="pool size")
+    parser.add_argument("--labeled", type=int, default=2_000, help="labeled set size")
+    parser.add_argument("--budget", type=int, default=500)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=128)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+
+    train_x, train_y, test_x, test_y = load(args)
+    pool_images, test_images, test_labels = train_x.to(device), test_x.to(device), test_y.to(device)
+    labeled = torch.arange(args.labeled, device=device)
+    labels = train_y[: args.labeled].to(device)
+    settings = TrainSettings(args.epochs, args.batch_size, 0.05, 2048, True)
+    with seeded(0):
+        model = prepare(
+            build_model(args.model, train_x.shape[1], 10, *channel_stats(train_x)), device
+        )
+
+    # 1. Train from scratch on the labeled set.
+    _, train_seconds = timed(device, lambda: train_classifier(
+        model, pool_images[labeled], labels, settings, torch_generator(0, 0, "augment")))  # fmt: skip
+    # 2. Evaluate on the test split.
+    test_accuracy, eval_seconds = timed(
+        device, lambda: accuracy(model, test_images, test_labels, 2048)
+    )
+    # 3. Score the unlabeled pool (softmax of the task model).
+    unlabeled = torch.arange(args.labeled, len(pool_images), device=device)
+    _, score_seconds = timed(
+        device, lambda: predict_probabilities(model, pool_images[unlabeled], 2048)
+    )
+    # 4. The strategy's whole select step (scoring included).
+    strategy = load_all().get(args.strategy)()
+    context = QueryContext(0, pool_images, labeled, labels, unlabeled, model, 10, device,
+                           torch.Generator().manual_seed(0), 0, settings, "quick")  # fmt: skip
+    _, select_seconds = timed(device, lambda: strategy.select(context, args.budget))
+
+    rates = {
+        "train_images_per_s": args.labeled * args.epochs / train_seconds,
+        "eval_images_per_s": len(test_labels) / eval_seconds,
+        "score_images_per_s": len(unlabeled) / score_seconds,
+    }
+    name = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else platform.processor() or "cpu"
+    )
+    print(f"device {name}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"train   {train_seconds:7.2f} s  {rates['train_images_per_s']:9.0f} images/s")
+    print(
+        f"eval    {eval_seconds:7.2f} s  {rates['eval_images_per_s']:9.0f} images/s  acc {test_accuracy:.3f}"
+    )
+    print(f"score   {score_seconds:7.2f} s  {rates['score_images_per_s']:9.0f} images/s")
+    print(f"select  {select_seconds:7.2f} s  ({args.strategy}, budget {args.budget})")
+    record = {"device": name, "args": vars(args), "train_seconds": train_seconds,
+              "eval_seconds": eval_seconds, "score_seconds": score_seconds,
+              "select_seconds": select_seconds, "test_accuracy": test_accuracy, **rates}  # fmt: skip
+    print(json.dumps(record))
+
+
+if __name__ == "__main__":
+    main()
