@@ -126,18 +126,20 @@ class RunStore:
         return read_json(self.directory / SUMMARY_FILE)
 
 
-def read_summary(directory: Path) -> dict[str, Any] | None:
-    """The run's summary, or None when it is missing or unreadable."""
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``, or None when it is missing, unreadable or not an object."""
     try:
-        value = read_json(directory / SUMMARY_FILE)
+        value = read_json(path)
     except (OSError, json.JSONDecodeError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def read_summary(directory: Path) -> dict[str, Any] | None:
+    """The run's summary, or None when it is missing or unreadable."""
+    return read_json_object(directory / SUMMARY_FILE)
 
 
 def read_checkpoint(directory: Path) -> dict[str, Any] | None:
-    try:
-        value = read_json(directory / CHECKPOINT_FILE)
-    except (OSError, json.JSONDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
+    """What resume needs, or None when the run never finished its initial labeling."""
+    return read_json_object(directory / CHECKPOINT_FILE)
