@@ -1,6 +1,20 @@
-"""Label-noise models (simulated annotators) and their spec language. numpy only, no torch."""
+"""Label-noise models (simulated annotators) and their spec language. numpy only, no torch.
 
-from oracles.base import Annotation, Answer, Oracle
+``parse(spec, num_classes)`` builds an :class:`Oracle` from a spec such as ``noisy:0.2``,
+``cifar10-asym:0.4`` or ``annotators:5:0.1-0.4:vote=3`` (the grammar is in
+:mod:`oracles.spec`, the exact meaning of each model in ``docs/oracles.md``). Every matrix is
+``T[true, given]``: row = true class.
+"""
+
+from oracles.base import Annotation, AnnotatorProfile, Answer, Oracle, answer_records
 from oracles.spec import FORMS, parse
 
-__all__ = ["FORMS", "Annotation", "Answer", "Oracle", "parse"]
+__all__ = [
+    "FORMS",
+    "Annotation",
+    "AnnotatorProfile",
+    "Answer",
+    "Oracle",
+    "answer_records",
+    "parse",
+]

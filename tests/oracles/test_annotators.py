@@ -177,3 +177,13 @@ def test_bad_pool_files(tmp_path: Path, pool: object, message: str) -> None:
     path.write_text(json.dumps(pool))
     with pytest.raises(ValueError, match=message):
         oracles.parse(f"annotators:{path}", 2)
+
+
+def test_three_way_ties_on_many_classes_are_broken_at_random() -> None:
+    # 3 voters, rate r, K classes: right if >= 2 are right, or if exactly 1 is right, the two
+    # wrong answers differ (probability (K-2)/(K-1)) and the random tie-break picks it (1/3).
+    r, k = 0.2, 10
+    right = (1 - r) ** 3 + 3 * (1 - r) ** 2 * r + 3 * (1 - r) * r**2 * (k - 2) / (k - 1) / 3
+    matrix = oracles.parse("annotators:5:0.2:vote=3", k).transition_matrix()
+    np.testing.assert_allclose(np.diag(matrix), right)
+    assert 1 - right == pytest.approx(0.0756, abs=1e-4)  # the figure in docs/oracles.md
