@@ -8,6 +8,7 @@ the transpose: ``noise_matrix[given, true]``.)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -128,9 +129,17 @@ class Oracle(ABC):
         return [AnnotatorProfile(self.annotator_name, self.transition_matrix(), 1.0)]
 
     def remember(
-        self, indices: np.ndarray, labels: np.ndarray, annotators: list[str] | None = None
+        self,
+        indices: np.ndarray,
+        labels: np.ndarray,
+        annotators: Sequence[str | None] | None = None,
     ) -> None:
-        """Restore answers given earlier (used when a run resumes), with who gave them."""
+        """Restore answers given earlier (used when a run resumes), with who gave them.
+
+        ``annotators`` holds, per item, the name :meth:`annotate` reported (None or "" for a
+        single-annotator oracle). Restoring every earlier answer also restores a round-robin
+        pool's position.
+        """
         names: list[str | None] = list(annotators) if annotators else [None] * len(labels)
         for item, label, who in zip(indices, labels, names, strict=True):
             self._memory[int(item)] = (int(label), who or None)
