@@ -200,7 +200,8 @@ def run_study(
         state, initial_fields = initial_state(study, pool_labels)
         checkpoint(state)
     else:
-        study.oracle.remember(study.pool_indices[state.labeled], np.array(state.labels))
+        items = study.pool_indices[state.labeled]
+        study.oracle.remember(items, np.array(state.labels), state.annotators)
     emit(make_event(
         "run_started", config=config.to_dict(), dataset=dataset.name,
         num_classes=dataset.num_classes, class_names=dataset.class_names,
