@@ -44,7 +44,8 @@ def config_text(config: dict[str, Any]) -> Text:
 class ConfigPanel(Widget):
     """The configuration of the run being shown."""
 
-    config: reactive[dict[str, Any]] = reactive(dict)
+    # layout=True: the panel is as tall as its wrapped text, which changes with the config.
+    config: reactive[dict[str, Any]] = reactive(dict, layout=True)
 
     def render(self) -> Text:
         return config_text(self.config)

@@ -95,10 +95,24 @@ class CycleTable(DataTable[str]):
         if self.follow_latest and new:
             self.move_cursor(row=len(new) - 1)
 
+    def on_resize(self) -> None:
+        # The table shrinks when the config panel above it grows: keep the cursor in view,
+        # once the new size is in effect.
+        self.call_after_refresh(self._keep_cursor_in_view)
+
+    def _keep_cursor_in_view(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row)  # same row; move_cursor scrolls to it
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if event.row_key.value is None:
+        # Read the cursor now, not the event: a queued event of an automatic move may
+        # arrive after the user has already moved on.
+        if not self.row_count:
+            return
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        if key is None:
             return
         # Automatic moves always land on the last row, so this only turns off for the user.
-        self.follow_latest = event.cursor_row == self.row_count - 1
-        self.post_message(self.CycleSelected(int(event.row_key.value)))
+        self.follow_latest = self.cursor_row == self.row_count - 1
+        self.post_message(self.CycleSelected(int(key)))

@@ -30,7 +30,9 @@ INITIAL = 100
 BUDGET = 50
 
 
-def make_config(name: str, strategy: str = "pal", oracle: str = "noisy:0.2") -> dict[str, Any]:
+def make_config(
+    name: str, strategy: str = "pal", oracle: str = "noisy:0.2", cycles: int = 4
+) -> dict[str, Any]:
     return {
         "dataset": "fashion_mnist",
         "strategy": strategy,
@@ -39,7 +41,7 @@ def make_config(name: str, strategy: str = "pal", oracle: str = "noisy:0.2") -> 
         "noise_seed": 1,
         "initial": INITIAL,
         "budget": BUDGET,
-        "cycles": 4,
+        "cycles": cycles,
         "epochs": EPOCHS,
         "preset": "quick",
         "model": "cnn3",
@@ -126,7 +128,7 @@ def run_events(
     events = [
         _event(
             "run_started",
-            config=make_config(name, **config),
+            config=make_config(name, cycles=cycles, **config),
             dataset="fashion_mnist",
             num_classes=len(CLASS_NAMES),
             class_names=CLASS_NAMES,
@@ -162,7 +164,7 @@ def write_run(
     """A run folder with config.json, events.jsonl and (when finished) summary.json."""
     run_dir = root / name
     run_dir.mkdir(parents=True, exist_ok=True)
-    resolved = make_config(name, **config)
+    resolved = make_config(name, cycles=cycles, **config)
     (run_dir / "config.json").write_text(json.dumps(resolved), encoding="utf-8")
     events = run_events(name, cycles, finished, shift, **config)
     append_events(run_dir, events)
