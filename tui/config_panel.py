@@ -32,6 +32,8 @@ def config_text(config: dict[str, Any]) -> Text:
         return Text("no config.json yet", style="dim")
     keys = [k for k in KEY_ORDER if k in config]
     keys += sorted(k for k in config if k not in KEY_ORDER and k not in HIDDEN)
+    # Unset options (None, empty) say nothing and would push the rest out of view.
+    keys = [k for k in keys if config[k] is not None and config[k] != {} and config[k] != []]
     text = Text()
     for index, key in enumerate(keys):
         if index:

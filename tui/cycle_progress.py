@@ -25,9 +25,11 @@ def epoch_bar(epoch: int, epochs: int, width: int = BAR_WIDTH) -> str:
     return "█" * done + "░" * (width - done)
 
 
-def progress_text(name: str, status: str, progress: Progress) -> Text:
+def progress_text(name: str, status: str, progress: Progress, error: str | None = None) -> Text:
     """The whole line: name, status, then the phase/epoch/loss of the current cycle."""
     text = Text.assemble((name, "bold"), "  ", (status.upper(), STATUS_STYLES.get(status, "")))
+    if error:
+        text.append(f" ({error})", STATUS_STYLES.get(status, ""))
     if progress.cycle is None:
         return text
     text.append(f"  cycle {progress.cycle}")
@@ -49,6 +51,7 @@ class CycleProgress(Widget):
     run_name: reactive[str] = reactive("")
     status: reactive[str] = reactive("waiting")
     progress: reactive[Progress] = reactive(Progress)
+    error: reactive[str | None] = reactive(None)  # why a run failed or was interrupted
 
     def render(self) -> Text:
-        return progress_text(self.run_name, self.status, self.progress)
+        return progress_text(self.run_name, self.status, self.progress, self.error)

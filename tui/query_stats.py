@@ -61,9 +61,9 @@ def _scores_line(scores: dict[str, Any] | None) -> Text:
     histogram = scores.get("histogram") or {}
     line.append(sparkline([int(c) for c in histogram.get("counts") or []]), "bright_green")
     if "min" in scores and "max" in scores:
-        line.append(f" {scores['min']:.3g}..{scores['max']:.3g}")
+        line.append(f" {scores['min']:.4g}..{scores['max']:.4g}")
     if "mean" in scores:
-        line.append(f" mean {scores['mean']:.3g}")
+        line.append(f" mean {scores['mean']:.4g}")
     return line
 
 

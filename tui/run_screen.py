@@ -95,6 +95,7 @@ class RunScreen(Screen[None]):
         line = self.query_one("#progress", CycleProgress)
         line.run_name = self.run_name()
         line.status = self.state.status(time.time())
+        line.error = self.state.error
 
     def show_query(self) -> None:
         stats = self.query_one("#stats", QueryStats)

@@ -93,9 +93,11 @@ async def test_log_that_grows_while_the_app_runs(runs_root: Path) -> None:
         await wait_until(pilot, lambda: progress.progress.epoch == 2)
         assert table_rows(screen)[2][:3] == ["2", "200", "…"]
         assert "epoch 2/3" in progress.render().plain
-        append_events(run_dir, [*more[4:], {"event": "run_finished", "status": "finished"}])
+        stop = {"event": "run_finished", "status": "interrupted", "error": "stopped by the user"}
+        append_events(run_dir, [*more[4:], stop])
         await wait_until(pilot, lambda: table_rows(screen)[2][2] == "75.88")
-        await wait_until(pilot, lambda: progress.status == "finished")
+        await wait_until(pilot, lambda: progress.status == "interrupted")
+        assert "INTERRUPTED (stopped by the user)" in progress.render().plain
 
 
 @async_test
