@@ -8,12 +8,15 @@ autocast and channels_last.
 from __future__ import annotations
 
 import contextlib
+import copy
+import itertools
 import math
 from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from palsim.strategies.base import TrainSettings
 
@@ -131,6 +134,25 @@ def train_classifier(
     return epoch_loss
 
 
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """An inference copy of ``model`` with every Conv2d -> BatchNorm2d pair fused into one conv.
+
+    Same outputs in eval mode (up to float rounding), one fewer pass over each feature map:
+    pool scoring, palsim's main inference cost, gets faster on every device.
+    """
+    folded = copy.deepcopy(model).eval()
+    for module in folded.modules():
+        if not isinstance(module, nn.Sequential):
+            continue
+        names = list(module._modules)
+        for first, second in itertools.pairwise(names):
+            conv, norm = module._modules[first], module._modules[second]
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                module._modules[first] = fuse_conv_bn_eval(conv, norm)
+                module._modules[second] = nn.Identity()
+    return folded
+
+
 @torch.no_grad()
 def apply_batched(
     function: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, batch_size: int
@@ -145,8 +167,7 @@ def apply_batched(
 
 
 def predict_logits(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
-    model.eval()
-    return apply_batched(model, images, batch_size)
+    return apply_batched(fold_batchnorm(model), images, batch_size)
 
 
 def predict_probabilities(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -155,8 +176,7 @@ def predict_probabilities(model: nn.Module, images: torch.Tensor, batch_size: in
 
 def embed(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
     """The task model's penultimate features (``model.embed``) for every image."""
-    model.eval()
-    return apply_batched(model.embed, images, batch_size)  # type: ignore[arg-type]
+    return apply_batched(fold_batchnorm(model).embed, images, batch_size)  # type: ignore[arg-type]
 
 
 def accuracy(

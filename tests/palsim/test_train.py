@@ -43,3 +43,19 @@ def test_training_learns_a_separable_problem() -> None:
     )
     assert len(losses) == 3 and losses[-1] < losses[0]
     assert accuracy(model, images, labels, 128) == 1.0
+
+
+def test_folded_batchnorm_gives_the_same_outputs() -> None:
+    from palsim.train import fold_batchnorm
+
+    with seeded(0):
+        model = build_model("resnet18", 3, 5, [0.5] * 3, [0.2] * 3)
+    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+    model.train()
+    model(images)  # move the running statistics away from their initial values
+    model.eval()
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    with torch.no_grad():
+        assert torch.allclose(model(images), folded(images), atol=1e-4)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
