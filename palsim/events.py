@@ -22,7 +22,8 @@ Events, in the order a run emits them:
   ``noisy_labels`` (labeled samples whose oracle label differs from the true label),
   ``noise_rate`` (noisy_labels / labeled, the realised rate), ``queried`` (samples queried at
   the end of this cycle; 0 in the last cycle), ``query_noisy`` (wrong answers among them),
-  ``label_cost`` (cost of this cycle's answers), ``train_seconds``, ``query_seconds``, and,
+  ``label_cost`` (cost of this cycle's answers), ``total_label_cost`` (all answers so far,
+  the initial set included), ``train_seconds``, ``query_seconds``, and,
   when a strategy tracks them, extra keys (for example ``novel_found``).
 - ``run_finished``: ``status`` (``finished``, ``interrupted`` or ``failed``), ``error``.
 """

@@ -50,6 +50,7 @@ class LoopState:
     labels: list[int]
     annotators: list[str | None]
     records: list[dict[str, Any]] = field(default_factory=list)
+    total_label_cost: float = 0.0  # every answer paid for so far, the initial set included
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -122,6 +123,7 @@ def initial_state(study: Study, pool_labels: np.ndarray) -> tuple[LoopState, Eve
     state = LoopState(
         0, chosen.tolist(), annotation["oracle_labels"], annotation["annotators_or_none"]
     )
+    state.total_label_cost = annotation["event_fields"]["cost"]
     return state, annotation["event_fields"]
 
 
@@ -266,8 +268,10 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
         state.labeled += chosen.tolist()
         state.labels += reply["oracle_labels"]
         state.annotators += reply["annotators_or_none"]
+        state.total_label_cost += fields["cost"]
         record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
                       query_seconds=query_seconds)  # fmt: skip
+    record["total_label_cost"] = state.total_label_cost
     state.records.append(record)
     state.next_cycle = cycle + 1
 

@@ -50,6 +50,8 @@ def test_noisy_oracle_realises_its_rate(tmp_path) -> None:
     # 400 draws at p = 0.3: the count lies within 4 standard deviations of 120.
     assert abs(last["noisy_labels"] - 120) < 4 * np.sqrt(400 * 0.3 * 0.7)
     assert last["noise_rate"] == last["noisy_labels"] / 400
+    assert summary["cycles"][0]["label_cost"] == 100.0  # one unit per label
+    assert last["total_label_cost"] == 400.0
     lines = (tmp_path / "noisy" / "annotations.csv").read_text().splitlines()
     assert lines[0] == "item,annotator,label,cycle" and len(lines) == 1 + 400
 
