@@ -1,0 +1,30 @@
+"""Every registered strategy runs end to end through `palsim run` on tiny settings."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from palsim.cli import app
+from palsim.strategies import load_all
+from tests.conftest import requires_fashion_mnist
+
+runner = CliRunner()
+
+
+@requires_fashion_mnist
+@pytest.mark.parametrize("name", load_all().names())
+def test_every_registered_strategy_runs_a_tiny_study(tmp_path, name) -> None:
+    args = ["run", "--strategy", name, "--out", str(tmp_path), "--name", "run", "--device", "cpu",
+            "--pool-size", "400", "--initial", "60", "--budget", "40", "--cycles", "2",
+            "--epochs", "1", "--test-size", "200", "--quiet", "--json"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "finished"
+    assert [cycle["labeled"] for cycle in summary["cycles"]] == [60, 100]
+    events = [
+        json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()
+    ]
+    (query,) = [event for event in events if event["event"] == "query"]
+    assert len(set(query["indices"])) == 40
