@@ -34,6 +34,7 @@ class Prepared:
     directory: Path
     state: LoopState | None  # None for a fresh run
     notice: str | None  # one line for the user, e.g. that the quick preset was chosen
+    resuming: bool = False  # continue an existing directory (without a checkpoint: start over)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -83,17 +84,18 @@ def prepare_resume(directory: Path) -> Prepared:
         raise UsageError(f"--resume {directory}: unreadable {CONFIG_FILE}: {error}") from None
     checkpoint = read_checkpoint(directory)
     state = LoopState(**checkpoint) if checkpoint else None
-    return prepare(config, state, directory)
+    return dataclasses.replace(prepare(config, state, directory), resuming=True)
 
 
 def execute(prepared: Prepared, on_event: Callable[[Event], None] | None = None) -> dict[str, Any]:
     """Run the study, writing its directory; returns the summary. Re-raises Ctrl-C and crashes."""
     study, directory, state = prepared.study, prepared.directory, prepared.state
-    if state is not None:
+    if prepared.resuming:
         summary = read_summary(directory)
         if summary and summary.get("status") == "finished":
             return summary
-        store = RunStore.reopen(directory, state.records)
+        records, replay_from = ([], -1) if state is None else (state.records, state.next_cycle)
+        store = RunStore.reopen(directory, records, replay_from)
     else:
         try:
             store = RunStore.create(directory, study.config.to_dict())

@@ -73,8 +73,16 @@ class RunStore:
         return store
 
     @classmethod
-    def reopen(cls, directory: Path, cycles: list[dict[str, Any]]) -> RunStore:
-        """Continue writing an existing run directory (resume)."""
+    def reopen(
+        cls, directory: Path, cycles: list[dict[str, Any]], replay_from: int | None = None
+    ) -> RunStore:
+        """Continue writing an existing run directory (resume).
+
+        ``replay_from``: the first cycle the resumed run labels again (-1: the initial set);
+        answers logged for it and later cycles are dropped, since they will be logged again.
+        """
+        if replay_from is not None:
+            drop_answers_from(directory / ANNOTATIONS_FILE, replay_from)
         store = cls(directory, read_json(directory / CONFIG_FILE), cycles)
         store._repair_events_tail()
         return store
@@ -124,6 +132,20 @@ class RunStore:
         self._events.close()
         self._annotations.close()
         return read_json(self.directory / SUMMARY_FILE)
+
+
+def drop_answers_from(path: Path, cycle: int) -> None:
+    """Rewrite annotations.csv without the rows of ``cycle`` and later (and torn rows)."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    kept = [row for row in rows[1:] if len(row) == 4 and row[3].lstrip("-").isdigit()]
+    kept = [row for row in kept if int(row[3]) < cycle]
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["item", "annotator", "label", "cycle"], *kept])
+    os.replace(temporary, path)
 
 
 def read_json_object(path: Path) -> dict[str, Any] | None:
