@@ -264,6 +264,125 @@ def watch(path: Path = typer.Argument(..., help="A run directory or a folder of 
     raise typer.Exit(code)
 
 
+@app.command()
+@usage_errors
+def sweep(
+    strategy: str = typer.Option(None, help="Strategies, a comma list: pal,entropy,random."),
+    oracle: str = typer.Option(
+        None, help="Oracle specs, a comma list; a bare number repeats the model: noisy:0,0.1,0.2."
+    ),
+    seeds: str = typer.Option(None, help="Seeds: a range 0-4 or a list 0,3,7 [0]."),
+    dataset: str = typer.Option(None, help="Datasets, a comma list [fashion-mnist]."),
+    data_dir: str = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    strategy_option: list[str] = typer.Option(
+        None, "--strategy-option", "-S", help="Strategy setting key=value (repeatable)."
+    ),
+    preset: str = typer.Option(None, help="quick | paper | auto (paper on a GPU) [auto]."),
+    initial: str = typer.Option(None, help="Initial labeled set: fraction (0.1) or count (500)."),
+    budget: str = typer.Option(None, help="Samples queried per cycle: fraction or count."),
+    cycles: int = typer.Option(None, help="Training rounds (the last one does not query)."),
+    pool_size: int = typer.Option(None, "--pool-size", help="Random subsample of the train split."),
+    epochs: int = typer.Option(None, help="Task-model epochs per cycle."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Task-model batch size."),
+    learning_rate: float = typer.Option(None, "--lr", help="Task-model peak learning rate."),
+    test_size: int = typer.Option(None, "--test-size", help="Evaluate on a fixed test subset."),
+    model: str = typer.Option(None, help="small-cnn | resnet18 | auto [auto]."),
+    device: str = typer.Option(None, help="auto | cpu | cuda [auto]."),
+    exclude_classes: str = typer.Option(None, "--exclude-classes", help="e.g. 3,5 or random:2."),
+    config_file: str = typer.Option(None, "--config", help="Study file (.toml) or a config.json."),
+    out: str = typer.Option(None, help="Folder of run directories [runs]."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes at a time."),
+    backend: str = typer.Option("local", help="local | ray."),
+    address: str = typer.Option(None, help="Ray cluster address [a local Ray instance]."),
+    runs_per_gpu: int = typer.Option(1, "--runs-per-gpu", help="Ray: runs sharing one GPU."),
+    cpus_per_run: int = typer.Option(1, "--cpus-per-run", help="Ray: CPUs (threads) per run."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the runs and their state only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcomes as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Report failures only."),
+) -> None:
+    """Run a grid of studies: strategies x oracles x seeds; finished runs are skipped.
+
+    Each run is named dataset-strategy-oracle-s<seed>, so running the same sweep again skips
+    what finished and resumes what was interrupted. Exit code 1 when a run failed.
+
+    Example: palsim sweep --strategy pal,entropy,random --oracle noisy:0,0.1,0.2 --seeds 0-4 -j 2
+    """
+    from palsim.config import build_config, load_study_file, parse_key_values
+    from palsim.sweep import grid_from_options, make_backend, plan, run_sweep
+    from palsim.sweep_progress import SweepProgress
+
+    overrides: dict[str, Any] = {
+        "data_dir": data_dir, "preset": preset, "initial": initial, "budget": budget,
+        "cycles": cycles, "pool_size": pool_size, "epochs": epochs, "batch_size": batch_size,
+        "learning_rate": learning_rate, "test_size": test_size, "model": model,
+        "device": device, "exclude_classes": exclude_classes, "out": out,
+    }  # fmt: skip
+    try:
+        if strategy_option:
+            overrides["strategy_options"] = parse_key_values(strategy_option, "--strategy-option")
+        base = build_config(load_study_file(config_file) if config_file else {}, overrides)
+        points = grid_from_options(base, dataset, strategy, oracle, seeds)
+        run_all = make_backend(backend, jobs, address, runs_per_gpu, cpus_per_run)
+    except (ValueError, TypeError) as error:
+        raise UsageFailure(str(error)) from None
+    if dry_run:
+        for point, state, detail in plan(points):
+            print(f"{state:8} {point.directory}" + (f"  ({detail})" if detail else ""))
+        return
+    progress = SweepProgress(quiet=quiet)
+    try:
+        outcomes = run_sweep(points, run_all, progress.start, progress.outcome)
+    except KeyboardInterrupt:
+        progress.close(str(points[0].directory.parent))
+        print("interrupted; run the same sweep again to resume it", file=sys.stderr)
+        raise typer.Exit(130) from None
+    progress.close(str(points[0].directory.parent))
+    if as_json:
+        print(json.dumps([outcome.to_dict() for outcome in outcomes]))
+    if any(outcome.status != "finished" and outcome.status != "skipped" for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+@usage_errors
+def report(
+    runs_dir: Path = typer.Argument(..., help="A folder of run directories (or one run)."),
+    output_format: str = typer.Option("table", "--format", help="table | csv | json | markdown."),
+    plot: Path = typer.Option(None, help="Also draw learning curves and noise robustness here."),
+    metric: str = typer.Option("final", help="Noise-robustness plot: final | aubc."),
+) -> None:
+    """Aggregate finished runs by dataset, oracle and strategy: mean ± std per cycle, AUBC.
+
+    Unfinished, failed or corrupt runs are listed on stderr and skipped.
+
+    Example: palsim report runs/ --format markdown --plot curves.png
+    """
+    from palsim.report import report as build_report
+    from palsim.report_format import FORMATS, render
+    from palsim.report_plot import METRICS, import_pyplot, plot_report
+
+    try:
+        if output_format not in FORMATS:
+            raise ValueError(f"--format {output_format!r}: choose one of: {', '.join(FORMATS)}")
+        if metric not in METRICS:
+            raise ValueError(f"--metric {metric!r}: choose one of: {', '.join(METRICS)}")
+        if plot is not None:
+            import_pyplot()
+        groups, skipped = build_report(runs_dir)
+    except ValueError as error:
+        raise UsageFailure(str(error)) from None
+    for directory, reason in skipped:
+        print(f"skipped {directory}: {reason}", file=sys.stderr)
+    if not groups:
+        raise UsageFailure(f"no finished runs in {runs_dir}")
+    text = render(groups, skipped, output_format)
+    if text is not None:
+        sys.stdout.write(text)
+    if plot is not None:
+        plot_report(groups, plot, metric)
+        print(f"wrote {plot}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: option-parsing errors, too, become one line and exit 2."""
     try:

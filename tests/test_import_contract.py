@@ -35,6 +35,7 @@ def imported_after(statement: str, watched: tuple[str, ...]) -> list[str]:
         ("palsim.loop", "palsim/loop.py"),
         ("palsim.strategies", "palsim/strategies/__init__.py"),
         ("oracles", "oracles/__init__.py"),
+        ("palsim.sweep, palsim.sweep_worker, palsim.report", "palsim/sweep.py"),
     ],
 )
 def test_engine_and_oracles_do_not_import_the_ui(module: str, path: str) -> None:

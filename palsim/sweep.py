@@ -1,0 +1,273 @@
+"""Sweeps: expand a grid of studies, name each run, decide which to run, skip or resume.
+
+A grid is the product of datasets x strategies x oracle specs x seeds, written as comma
+lists and ranges (``--strategy pal,entropy --oracle noisy:0,0.1,0.2 --seeds 0-4``). Every
+grid point gets a deterministic run name, so running the same sweep again skips the runs
+that finished and resumes the ones that were interrupted. The parsers are plain functions
+that raise ValueError with a message naming the valid forms. Standard library only: the
+backends (local processes, Ray) import the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palsim.config import RunConfig
+from palsim.events import CONFIG_FILE
+from palsim.store import read_json_object, read_summary
+
+# Run states that `plan` assigns before anything runs.
+NEW, RESUME, DONE, CONFLICT = "new", "resume", "done", "conflict"
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One study of a sweep: its run name and its configuration (``name`` and ``out`` set)."""
+
+    name: str
+    config: RunConfig
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.config.out) / self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "config": self.config.to_dict()}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> GridPoint:
+        return cls(values["name"], RunConfig.from_dict(values["config"]))
+
+
+@dataclass
+class Outcome:
+    """How one grid point ended: finished, skipped, failed or interrupted."""
+
+    name: str
+    status: str
+    directory: str
+    final_accuracy: float | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+Report = Callable[[Outcome], None]  # called once per grid point as it ends
+Backend = Callable[[list[GridPoint], Report], None]  # runs the points, reporting each
+
+
+def parse_list(text: str, what: str) -> list[str]:
+    """``"pal,entropy"`` -> ``["pal", "entropy"]``; empty items and repeats are errors."""
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item for item in items):
+        raise ValueError(f"{what} {text!r}: empty item; expected a comma list like a,b,c")
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"{what} {text!r}: {repeated[0]!r} is listed twice")
+    return items
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-4"`` -> [0, 1, 2, 3, 4]; ``"0,3,7"`` and ``"0-2,10"`` work too."""
+    seeds: list[int] = []
+    for item in parse_list(text, "--seeds"):
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", item)
+        if match is None:
+            raise ValueError(
+                f"--seeds {text!r}: {item!r} is not a seed; expected numbers and ranges "
+                "like 0-4 or 0,3,7"
+            )
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) is not None else low
+        if high < low:
+            raise ValueError(f"--seeds {text!r}: range {item!r} runs backwards; write {high}-{low}")
+        seeds += range(low, high + 1)
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds {text!r}: a seed is listed twice")
+    return seeds
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_oracles(text: str) -> list[str]:
+    """``"noisy:0,0.1,pair:0.2,0.4"`` -> noisy:0, noisy:0.1, pair:0.2, pair:0.4.
+
+    A bare number repeats the form of the spec before it (everything up to its last colon).
+    """
+    specs: list[str] = []
+    for item in parse_list(text, "--oracle"):
+        if not is_number(item):
+            specs.append(item)
+            continue
+        if not specs or ":" not in specs[-1]:
+            raise ValueError(
+                f"--oracle {text!r}: {item!r} has no noise model before it; write e.g. noisy:{item}"
+            )
+        specs.append(f"{specs[-1].rpartition(':')[0]}:{item}")
+    if len(set(specs)) != len(specs):
+        raise ValueError(f"--oracle {text!r}: an oracle spec is listed twice")
+    return specs
+
+
+def run_name(config: RunConfig) -> str:
+    """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
+    raw = f"{config.dataset}-{config.strategy}-{config.oracle}-s{config.seed}"
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
+
+
+def expand_grid(
+    base: RunConfig,
+    datasets: list[str] | None = None,
+    strategies: list[str] | None = None,
+    oracles: list[str] | None = None,
+    seeds: list[int] | None = None,
+) -> list[GridPoint]:
+    """Every combination, in order dataset > strategy > oracle > seed; None keeps ``base``'s."""
+    out = str(Path(base.out).resolve())  # absolute, so that every worker writes the same store
+    points: list[GridPoint] = []
+    for dataset in datasets or [base.dataset]:
+        for strategy in strategies or [base.strategy]:
+            for oracle in oracles or [base.oracle]:
+                for seed in seeds if seeds is not None else [base.seed]:
+                    config = dataclasses.replace(
+                        base, dataset=dataset, strategy=strategy, oracle=oracle, seed=seed, out=out
+                    )
+                    name = run_name(config)
+                    points.append(GridPoint(name, dataclasses.replace(config, name=name)))
+    names = [point.name for point in points]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:
+        raise ValueError(f"two grid points share the run name {clash!r}; rename a value")
+    return points
+
+
+def check_names(
+    values: Iterable[str], known: list[str], what: str, prefixes: tuple[str, ...] = ()
+) -> None:
+    """Raise ValueError for the first value that is neither registered nor has a prefix."""
+    for value in values:
+        if value not in known and not value.startswith(prefixes):
+            raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(known)}")
+
+
+def grid_from_options(
+    base: RunConfig,
+    datasets: str | None = None,
+    strategies: str | None = None,
+    oracles: str | None = None,
+    seeds: str | None = None,
+) -> list[GridPoint]:
+    """Parse the command line's grid options and expand them; names are checked up front."""
+    from palsim.datasets import DATASETS
+    from palsim.strategies import load_all
+
+    dataset_list = parse_list(datasets, "--dataset") if datasets is not None else None
+    strategy_list = parse_list(strategies, "--strategy") if strategies is not None else None
+    oracle_list = parse_oracles(oracles) if oracles is not None else None
+    seed_list = parse_seeds(seeds) if seeds is not None else None
+    check_names(strategy_list or [base.strategy], load_all().names(), "strategy")
+    check_names(dataset_list or [base.dataset], DATASETS.names(), "dataset", ("imagefolder:",))
+    return expand_grid(base, dataset_list, strategy_list, oracle_list, seed_list)
+
+
+def make_backend(name: str, jobs: int = 1, address: str | None = None,
+                 runs_per_gpu: int = 1, cpus_per_run: int = 1) -> Backend:  # fmt: skip
+    """``local`` (``jobs`` worker processes) or ``ray`` (tasks on a Ray cluster)."""
+    if name == "local":
+        from palsim.sweep_local import LocalBackend
+
+        return LocalBackend(jobs)
+    if name == "ray":
+        from palsim.ray_backend import RayBackend
+
+        if jobs != 1:
+            raise ValueError("--jobs is for --backend local; Ray schedules by --cpus-per-run")
+
+        return RayBackend(address, runs_per_gpu, cpus_per_run)
+    raise ValueError(f"unknown backend {name!r}; choose one of: local, ray")
+
+
+def config_conflict(point: GridPoint) -> str | None:
+    """How an existing run directory's settings differ from the grid point's, or None.
+
+    Settings the grid point leaves to the preset (None, ``auto``) match any value.
+    """
+    existing = read_json_object(point.directory / CONFIG_FILE)
+    if existing is None:
+        return None
+    for key, planned in point.config.to_dict().items():
+        if key in ("out", "name") or planned is None or (key == "preset" and planned == "auto"):
+            continue
+        if existing.get(key) != planned:
+            return (
+                f"{point.directory} holds a run with {key} {existing.get(key)!r}, not "
+                f"{planned!r}; use another --out"
+            )
+    return None
+
+
+def plan(points: list[GridPoint]) -> list[tuple[GridPoint, str, str | None]]:
+    """(point, state, detail) for each point: new, resume, done (skip) or conflict."""
+    planned: list[tuple[GridPoint, str, str | None]] = []
+    for point in points:
+        conflict = config_conflict(point)
+        summary = read_summary(point.directory)
+        if conflict is not None:
+            planned.append((point, CONFLICT, conflict))
+        elif summary is not None and summary.get("status") == "finished":
+            planned.append((point, DONE, None))
+        elif (point.directory / CONFIG_FILE).exists():
+            planned.append((point, RESUME, None))
+        else:
+            planned.append((point, NEW, None))
+    return planned
+
+
+def final_accuracy(summary: dict[str, Any] | None) -> float | None:
+    cycles = (summary or {}).get("cycles") or []
+    return cycles[-1].get("test_accuracy") if cycles else None
+
+
+def run_sweep(
+    points: list[GridPoint],
+    run_all: Backend,
+    on_start: Callable[[int, int], None],
+    on_outcome: Report,
+) -> list[Outcome]:
+    """Skip finished runs, report conflicts, hand the rest to a backend; return every outcome.
+
+    ``run_all(points, report)`` runs the points (new or to resume) and calls ``report`` once
+    per point; ``on_start(total, skipped)`` is called first.
+    """
+    outcomes: list[Outcome] = []
+
+    def report(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        on_outcome(outcome)
+
+    planned = plan(points)
+    skipped = [entry for entry in planned if entry[1] in (DONE, CONFLICT)]
+    on_start(len(points), sum(1 for _, state, _ in skipped if state == DONE))
+    for point, state, detail in skipped:
+        if state == DONE:
+            summary = read_summary(point.directory)
+            report(Outcome(point.name, "skipped", str(point.directory), final_accuracy(summary)))
+        else:
+            report(Outcome(point.name, "failed", str(point.directory), error=detail))
+    to_run = [point for point, state, _ in planned if state in (NEW, RESUME)]
+    if to_run:
+        run_all(to_run, report)
+    return outcomes
