@@ -12,6 +12,7 @@ import copy
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +22,17 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from palsim.strategies.base import TrainSettings
 
 EpochCallback = Callable[[int, float], None]  # (1-based epoch, mean loss)
+
+
+class EpochSettings(Protocol):
+    """What :func:`train_epochs` reads (TrainSettings and PAL's ScorerTraining both have it)."""
+
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def learning_rate(self) -> float: ...
 
 
 def autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
@@ -91,6 +103,49 @@ def warmup_cosine(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def train_epochs(
+    model: nn.Module,
+    count: int,
+    settings: EpochSettings,
+    generator: torch.Generator,
+    batch_loss: Callable[[torch.Tensor], torch.Tensor],
+    on_epoch: EpochCallback | None = None,
+    min_batch: int = 2,
+) -> float:
+    """SGD over ``count`` items for ``settings.epochs``; ``batch_loss(index)`` gives a loss.
+
+    Nesterov SGD with weight decay, linear warm-up then cosine decay, bf16 autocast on CUDA.
+    Batches smaller than ``min_batch`` are skipped (a batch of one breaks BatchNorm; it is at
+    most one sample per epoch). Returns the last epoch's mean loss.
+    """
+    device = next(model.parameters()).device
+    optimizer = make_optimizer(model, settings.learning_rate)
+    total = math.ceil(count / settings.batch_size) * settings.epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: warmup_cosine(step, total, warmup=max(1, total // 20))
+    )
+    model.train()
+    epoch_loss = float("nan")
+    for epoch in range(1, settings.epochs + 1):
+        loss_sum = torch.zeros((), device=device)
+        for index in batches(count, settings.batch_size, generator):
+            if len(index) < min_batch:
+                continue
+            index = index.to(device)
+            with autocast(device):
+                loss = batch_loss(index)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.detach() * len(index)
+        epoch_loss = float(loss_sum) / max(1, count)
+        if on_epoch is not None:
+            on_epoch(epoch, epoch_loss)
+    model.eval()
+    return epoch_loss
+
+
 def train_classifier(
     model: nn.Module,
     images: torch.Tensor,
@@ -100,38 +155,15 @@ def train_classifier(
     on_epoch: EpochCallback | None = None,
 ) -> float:
     """Train ``model`` on uint8 ``images`` with cross-entropy; return the last epoch's loss."""
-    device = images.device
-    optimizer = make_optimizer(model, settings.learning_rate)
-    steps_per_epoch = math.ceil(len(images) / settings.batch_size)
-    total = steps_per_epoch * settings.epochs
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: warmup_cosine(step, total, warmup=max(1, total // 20))
-    )
     pad = 2 if images.shape[-1] <= 28 else 4
-    model.train()
-    epoch_loss = float("nan")
-    for epoch in range(1, settings.epochs + 1):
-        loss_sum = torch.zeros((), device=device)
-        for index in batches(len(images), settings.batch_size, generator):
-            index = index.to(device)
-            # A batch of one breaks BatchNorm; skip it (it is at most one sample per epoch).
-            if len(index) < 2:
-                continue
-            batch = images[index]
-            if settings.augment:
-                batch = random_crop_flip(batch, generator, pad)
-            with autocast(device):
-                loss = F.cross_entropy(model(batch), labels[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += loss.detach() * len(index)
-        epoch_loss = float(loss_sum) / len(images)
-        if on_epoch is not None:
-            on_epoch(epoch, epoch_loss)
-    model.eval()
-    return epoch_loss
+
+    def batch_loss(index: torch.Tensor) -> torch.Tensor:
+        batch = images[index]
+        if settings.augment:
+            batch = random_crop_flip(batch, generator, pad)
+        return F.cross_entropy(model(batch), labels[index])
+
+    return train_epochs(model, len(images), settings, generator, batch_loss, on_epoch)
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:

@@ -12,19 +12,16 @@ arXiv 2010.15947.
 
 from __future__ import annotations
 
-import copy
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from palsim.models import Normalize, ResNet18, SmallCNN
 from palsim.strategies.pal_scores import ROTATIONS, rotation_score
-from palsim.train import autocast, batches, make_optimizer, random_crop_flip, warmup_cosine
+from palsim.train import autocast, batches, fold_batchnorm, random_crop_flip, train_epochs
 
 EpochCallback = Callable[[int, float], None]  # (1-based epoch, mean loss)
 
@@ -104,37 +101,18 @@ def train_scorer(scorer: PalScorer, images: torch.Tensor, positions: torch.Tenso
     last epoch's mean loss.
     """
     device = images.device
-    optimizer = make_optimizer(scorer, training.learning_rate)
-    total = math.ceil(len(positions) / training.batch_size) * training.epochs
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: warmup_cosine(step, total, warmup=max(1, total // 20))
-    )
-    scorer.train()
-    epoch_loss = float("nan")
-    for epoch in range(1, training.epochs + 1):
-        loss_sum = torch.zeros((), device=device)
-        for index in batches(len(positions), training.batch_size, generator):
-            index = index.to(device)
-            batch = _augment(images[positions[index]], generator, training.augment)
-            with autocast(device):
-                features = scorer(rotate_all(batch))
-                rotation_loss = F.cross_entropy(
-                    scorer.rotation_head(features), rotation_targets(len(index), device)
-                )
-                class_loss = F.cross_entropy(
-                    scorer.class_head(features[: len(index)]), labels[index]
-                )
-                loss = rotation_loss + class_loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += loss.detach() * len(index)
-        epoch_loss = float(loss_sum) / max(1, len(positions))
-        if on_epoch is not None:
-            on_epoch(epoch, epoch_loss)
-    scorer.eval()
-    return epoch_loss
+
+    def batch_loss(index: torch.Tensor) -> torch.Tensor:
+        batch = _augment(images[positions[index]], generator, training.augment)
+        features = scorer(rotate_all(batch))
+        targets = rotation_targets(len(index), device)
+        rotation_loss = F.cross_entropy(scorer.rotation_head(features), targets)
+        class_loss = F.cross_entropy(scorer.class_head(features[: len(index)]), labels[index])
+        return rotation_loss + class_loss
+
+    # Four rotations make even a batch of one image a batch of four for BatchNorm.
+    return train_epochs(scorer, len(positions), training, generator, batch_loss, on_epoch,
+                        min_batch=1)  # fmt: skip
 
 
 def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
@@ -160,21 +138,6 @@ def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.
             optimizer.step()
     scorer.eval()
     return float(loss.detach())
-
-
-def fold_batchnorm(model: nn.Module) -> nn.Module:
-    """An eval-mode copy with each ``Conv2d`` followed by ``BatchNorm2d`` fused into one conv."""
-    folded = copy.deepcopy(model).eval()
-    for module in folded.modules():
-        if not isinstance(module, nn.Sequential):
-            continue
-        children = list(module)
-        for i in range(len(children) - 1):
-            conv, norm = children[i], children[i + 1]
-            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
-                module[i] = fuse_conv_bn_eval(conv, norm)
-                module[i + 1] = nn.Identity()
-    return folded
 
 
 @torch.no_grad()

@@ -9,13 +9,9 @@ from palsim.events import Event
 from palsim.strategies import load_all
 from palsim.strategies.base import QueryContext, TrainSettings
 from palsim.strategies.pal import PalStrategy, select_in_subqueries
-from palsim.strategies.pal_scorer import (
-    build_scorer,
-    fold_batchnorm,
-    rotate_all,
-    rotation_targets,
-)
+from palsim.strategies.pal_scorer import build_scorer, rotate_all, rotation_targets
 from palsim.strategies.pal_scores import class_score, rotation_score, subquery_sizes
+from palsim.train import fold_batchnorm
 from tests.conftest import requires_fashion_mnist, tiny_study_args
 
 # --- scores on hand-made logits -------------------------------------------------------------
