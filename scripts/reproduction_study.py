@@ -118,6 +118,7 @@ def run_all(jobs: list[Job], args: argparse.Namespace) -> None:
     todo.sort(key=lambda job: (slow_first.get(job.strategy, 2), job.seed, job.oracle))
     threads = max(1, (os.cpu_count() or 1) // args.workers)
     settings = run_settings(args)
+    record_code_version(Path(args.out))
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn"),
                              initializer=set_threads, initargs=(threads,)) as pool:  # fmt: skip
@@ -231,6 +232,49 @@ def pal_comparison(results: dict[tuple[str, str], list[dict[str, Any]]], oracle:
     return lines
 
 
+def query_statistics(directory: Path) -> tuple[int, int, list[int], list[str]]:
+    """Queried samples of one run: count, wrong answers, true-class histogram, class names."""
+    from palsim.events import read_events
+
+    count = wrong = 0
+    histogram: list[int] = []
+    names: list[str] = []
+    for event in read_events(directory):
+        if event["event"] == "run_started":
+            names = list(event.get("class_names") or [])
+            histogram = [0] * int(event["num_classes"])
+        elif event["event"] == "query":
+            for true, given in zip(event["true_labels"], event["oracle_labels"], strict=True):
+                count, wrong = count + 1, wrong + int(true != given)
+                histogram[true] += 1
+    return count, wrong, histogram, names
+
+
+def query_table(jobs: list[Job], out: Path, strategies: list[str], oracles: list[str]) -> list[str]:
+    """Markdown rows: wrong answers among the queried samples and their class balance."""
+    lines = ["| oracle | strategy | queried | wrong answers | most queried class | least |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for oracle in oracles:
+        for strategy in strategies:
+            runs = [out / j.name for j in jobs if (j.oracle, j.strategy) == (oracle, strategy)]
+            stats = [query_statistics(d) for d in runs if is_finished(d)]
+            if not stats:
+                continue
+            count, wrong = sum(s[0] for s in stats), sum(s[1] for s in stats)
+            histogram = [sum(column) for column in zip(*(s[2] for s in stats), strict=True)]
+            names = stats[0][3] or [str(c) for c in range(len(histogram))]
+            top, low = (
+                max(range(len(histogram)), key=histogram.__getitem__),
+                min(range(len(histogram)), key=histogram.__getitem__),
+            )
+            lines.append(
+                f"| {oracle} | {strategy} | {count} | {100 * wrong / max(1, count):.1f}% | "
+                f"{names[top]} {100 * histogram[top] / max(1, count):.0f}% | "
+                f"{names[low]} {100 * histogram[low] / max(1, count):.0f}% |"
+            )
+    return lines
+
+
 def machine_line() -> str:
     import torch
 
@@ -239,14 +283,34 @@ def machine_line() -> str:
             f"Python {platform.python_version()}, torch {torch.__version__}")  # fmt: skip
 
 
-def code_version() -> str:
+def git(*arguments: str) -> str:
     import subprocess
 
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()  # fmt: skip
+        return subprocess.run(["git", *arguments], capture_output=True, text=True,
+                              check=True).stdout.rstrip("\n")  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return ""
+
+
+def code_version() -> str:
+    """The commit, plus the engine files that differed from it (uncommitted) when runs began."""
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [line[3:] for line in git("status", "--porcelain", "palsim", "oracles").splitlines()]
+    return f"{commit} (uncommitted: {', '.join(changed)})" if changed else commit
+
+
+def record_code_version(out: Path) -> None:
+    """Remember which code the runs of this invocation use (workers import it once)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "study.json").write_text(json.dumps({"code": code_version()}), encoding="utf-8")
+
+
+def recorded_code_version(out: Path) -> str:
+    try:
+        return str(json.loads((out / "study.json").read_text(encoding="utf-8"))["code"])
+    except (OSError, ValueError, KeyError):
+        return code_version()
 
 
 def generated_section(args: argparse.Namespace, argv: list[str], jobs: list[Job],
@@ -260,7 +324,7 @@ def generated_section(args: argparse.Namespace, argv: list[str], jobs: list[Job]
     lines = [START, "", "## Setting", "",
              f"- Command: `{command}`",
              f"- Machine: {machine_line()}",
-             f"- Code: commit {code_version()} of this repository.",
+             f"- Code: commit {recorded_code_version(Path(args.out))} of this repository.",
              f"- Runs: {finished} of {len(jobs)} finished ({len(oracles)} oracles x "
              f"{len(strategies)} strategies x seeds {args.seeds}).",
              f"- Per run: Fashion-MNIST, pool of {args.pool_size} training images (drawn per "
@@ -277,6 +341,9 @@ def generated_section(args: argparse.Namespace, argv: list[str], jobs: list[Job]
         comparison = pal_comparison(results, oracle, strategies)
         if comparison:
             lines += ["PAL against the others (accuracy points):", "", *comparison, ""]
+    lines += ["## What the strategies queried", "",
+              "All seeds together; a class-balanced query puts 10% in each class.", "",
+              *query_table(jobs, Path(args.out), strategies, oracles), ""]  # fmt: skip
     lines += ["## Time per run", "", "Mean seconds per run (all cycles; one worker thread):", "",
               "| oracle | strategy | training | querying |", "|---|---|---|---|"]  # fmt: skip
     for oracle in oracles:
