@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 
@@ -23,6 +24,8 @@ from palsim.seeds import torch_generator
 from palsim.strategies import load_all
 from palsim.strategies.base import QueryContext, TrainSettings
 from palsim.train import accuracy, predict_probabilities, prepare, seeded, train_classifier
+
+T = TypeVar("T")
 
 
 def synthetic_cifar(
@@ -42,7 +45,7 @@ def load(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor, torch.Te
             dataset.test_images, dataset.test_labels)  # fmt: skip
 
 
-def timed(device: torch.device, function):  # type: ignore[no-untyped-def]
+def timed(device: torch.device, function: Callable[[], T]) -> tuple[T, float]:
     if device.type == "cuda":
         torch.cuda.synchronize()
     started = time.perf_counter()
@@ -67,6 +70,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
     device = torch.device(args.device)
+    seconds: dict[str, float] = {}
 
     train_x, train_y, test_x, test_y = load(args)
     pool_images, test_images, test_labels = train_x.to(device), test_x.to(device), test_y.to(device)
@@ -79,43 +83,39 @@ def main() -> None:
         )
 
     # 1. Train from scratch on the labeled set.
-    _, train_seconds = timed(device, lambda: train_classifier(
-        model, pool_images[labeled], labels, settings, torch_generator(0, 0, "augment")))  # fmt: skip
+    augment = torch_generator(0, 0, "augment")
+    _, seconds["train"] = timed(
+        device, lambda: train_classifier(model, pool_images[labeled], labels, settings, augment)
+    )
     # 2. Evaluate on the test split.
-    test_accuracy, eval_seconds = timed(
+    test_accuracy, seconds["eval"] = timed(
         device, lambda: accuracy(model, test_images, test_labels, 2048)
     )
     # 3. Score the unlabeled pool (softmax of the task model).
     unlabeled = torch.arange(args.labeled, len(pool_images), device=device)
-    _, score_seconds = timed(
+    _, seconds["score"] = timed(
         device, lambda: predict_probabilities(model, pool_images[unlabeled], 2048)
     )
     # 4. The strategy's whole select step (scoring included).
     strategy = load_all().get(args.strategy)()
     context = QueryContext(0, pool_images, labeled, labels, unlabeled, model, 10, device,
                            torch.Generator().manual_seed(0), 0, settings, "quick")  # fmt: skip
-    _, select_seconds = timed(device, lambda: strategy.select(context, args.budget))
+    _, seconds["select"] = timed(device, lambda: strategy.select(context, args.budget))
 
-    rates = {
-        "train_images_per_s": args.labeled * args.epochs / train_seconds,
-        "eval_images_per_s": len(test_labels) / eval_seconds,
-        "score_images_per_s": len(unlabeled) / score_seconds,
+    images = {
+        "train": args.labeled * args.epochs,
+        "eval": len(test_labels),
+        "score": len(unlabeled),
+        "select": len(unlabeled),
     }
-    name = (
-        torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else platform.processor() or "cpu"
-    )
+    rates = {phase: images[phase] / seconds[phase] for phase in seconds}
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device {name}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    print(f"train   {train_seconds:7.2f} s  {rates['train_images_per_s']:9.0f} images/s")
-    print(
-        f"eval    {eval_seconds:7.2f} s  {rates['eval_images_per_s']:9.0f} images/s  acc {test_accuracy:.3f}"
-    )
-    print(f"score   {score_seconds:7.2f} s  {rates['score_images_per_s']:9.0f} images/s")
-    print(f"select  {select_seconds:7.2f} s  ({args.strategy}, budget {args.budget})")
-    record = {"device": name, "args": vars(args), "train_seconds": train_seconds,
-              "eval_seconds": eval_seconds, "score_seconds": score_seconds,
-              "select_seconds": select_seconds, "test_accuracy": test_accuracy, **rates}  # fmt: skip
+    for phase in seconds:
+        print(f"{phase:7} {seconds[phase]:7.2f} s  {rates[phase]:9.0f} images/s")
+    print(f"test accuracy {test_accuracy:.3f} ({args.strategy}, budget {args.budget})")
+    record = {"device": name, "args": vars(args), "seconds": seconds,
+              "images_per_s": rates, "test_accuracy": test_accuracy}  # fmt: skip
     print(json.dumps(record))
 
 
