@@ -200,7 +200,6 @@ def run_study(
     initial_fields: Event | None = None
     if state is None:
         state, initial_fields = initial_state(study, pool_labels)
-        checkpoint(state)
     else:
         items = study.pool_indices[state.labeled]
         study.oracle.remember(items, np.array(state.labels), state.annotators)
@@ -211,6 +210,9 @@ def run_study(
         model=model_name, excluded_classes=study.excluded_classes,
         resumed_from=state.next_cycle if initial_fields is None else None, initial=initial_fields,
     ))  # fmt: skip
+    if initial_fields is not None:
+        # After the initial answers are logged: a run killed before this point starts over.
+        checkpoint(state)
     for cycle in range(state.next_cycle, config.cycles):
         run_cycle(study, state, cycle, emit, pool_images, pool_labels,
                   (test_images, test_labels), model_name, (mean, std), settings)  # fmt: skip
