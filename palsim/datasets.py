@@ -26,18 +26,14 @@ Accepted layouts under a data folder ``D``:
 
 from __future__ import annotations
 
-import codecs
-import gzip
-import importlib
-import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
+from palsim.dataset_files import read_cifar_batches, read_idx, read_pickle, read_svhn_mat
 from palsim.registry import Registry
 
 #: Where Debian's ``dataset-fashion-mnist`` package installs the Fashion-MNIST IDX files.
@@ -227,24 +223,6 @@ def fetch(name: str, source: Source, data_dir: Path | None, download: bool) -> P
 # --- IDX (MNIST-family) files -------------------------------------------------------------
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (optionally gzipped) into a numpy array."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file")
-    ndim = data[3]
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise ValueError(f"{path} is truncated: its header is incomplete")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    array = np.frombuffer(data, dtype=np.uint8, offset=header_size)
-    if array.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated: expected {int(np.prod(shape))} values")
-    return array.reshape(shape)
-
-
 IDX_STEMS = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -295,50 +273,6 @@ def _mnist_family(name: str, torchvision_name: str, class_names: list[str], url:
 
 # --- CIFAR python-pickle batches ----------------------------------------------------------
 
-_NUMPY_PICKLE_NAMES = {"_reconstruct", "_frombuffer", "scalar"}
-_NUMPY_PICKLE_MODULES = {"multiarray", "numeric"}
-
-
-class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickles dicts, lists, strings and numpy arrays only: a data file runs no code."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("numpy", "ndarray"):
-            return np.ndarray
-        if (module, name) == ("numpy", "dtype"):
-            return np.dtype
-        if (module, name) == ("_codecs", "encode"):
-            return codecs.encode
-        package, _, submodule = module.rpartition(".")
-        if (
-            package in ("numpy.core", "numpy._core")
-            and submodule in _NUMPY_PICKLE_MODULES
-            and name in _NUMPY_PICKLE_NAMES
-        ):
-            return getattr(importlib.import_module(f"numpy._core.{submodule}"), name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a data file")
-
-
-def read_pickle(path: Path) -> dict[str, Any]:
-    """Read one CIFAR batch or meta file (a pickled dict, Python 2 strings as latin-1)."""
-    with open(path, "rb") as handle:
-        content = _ArrayUnpickler(handle, encoding="latin1").load()
-    if not isinstance(content, dict):
-        raise ValueError(f"{path} does not hold a pickled dict")
-    return {k.decode() if isinstance(k, bytes) else k: v for k, v in content.items()}
-
-
-def read_cifar_batches(paths: Sequence[Path], label_key: str) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate CIFAR batches: rows of 3072 bytes (1024 R, G, B each) -> (N, 3, 32, 32)."""
-    images, labels = [], []
-    for path in paths:
-        batch = read_pickle(path)
-        if "data" not in batch or label_key not in batch:
-            raise ValueError(f"{path} lacks 'data' or {label_key!r}")
-        images.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(batch[label_key], dtype=np.int64))
-    return np.concatenate(images), np.concatenate(labels)
-
 
 def _cifar(name: str, source: Source, label_key: str, names_key: str) -> Loader:
     *train_files, test_file, meta_file = source.files
@@ -368,19 +302,6 @@ CIFAR100_SOURCE = Source(
 
 
 # --- SVHN MATLAB files --------------------------------------------------------------------
-
-
-def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read an SVHN ``*_32x32.mat``: X is (32, 32, 3, N), y is (N, 1) with 10 meaning 0."""
-    from scipy.io import loadmat
-
-    content = loadmat(str(path), variable_names=("X", "y"))
-    if "X" not in content or "y" not in content:
-        raise ValueError(f"{path} lacks the 'X' or 'y' array of an SVHN file")
-    images = np.transpose(content["X"], (3, 2, 0, 1))  # (H, W, C, N) -> (N, C, H, W)
-    labels = content["y"].astype(np.int64).reshape(-1)
-    labels[labels == 10] = 0
-    return images, labels
 
 
 SVHN_SOURCE = Source(

@@ -13,14 +13,13 @@ import numpy as np
 import pytest
 import torch
 
+from palsim.dataset_files import read_idx, read_pickle
 from palsim.datasets import (
     DATASETS,
     DEBIAN_FASHION_MNIST,
     FASHION_MNIST_CLASSES,
     DatasetNotFound,
     load_dataset,
-    read_idx,
-    read_pickle,
 )
 
 
