@@ -54,7 +54,7 @@ def prepare(config: RunConfig, resume_state: LoopState | None = None,
     notice = None
     if config.preset == "auto" and device.type == "cpu":
         notice = (
-            "no GPU in use: running the 'quick' preset (small CNN, 10k pool); "
+            "no GPU in use: running the 'quick' preset, sized for a CPU; "
             "--preset paper for the full protocol"
         )
     try:
