@@ -153,13 +153,9 @@ def run_study_command(config: Any, resume: Path | None, quiet: bool, debug: bool
     except UsageError as error:
         raise UsageFailure(str(error)) from None
     except KeyboardInterrupt:
-        if printer:
-            printer.close()
         print(f"interrupted; results so far are in {prepared.directory}", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as error:
-        if printer:
-            printer.close()
         if debug:
             raise
         print(

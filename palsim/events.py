@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,18 +97,6 @@ def read_events(path: str | Path) -> list[Event]:
         path = path / EVENTS_FILE
     if not path.exists():
         return []
-    text = path.read_text(encoding="utf-8", errors="replace")
-    events, tail = parse_lines(text)
-    if tail.strip():
-        try:
-            value = json.loads(tail)
-        except json.JSONDecodeError:
-            value = None
-        if isinstance(value, dict) and "event" in value:
-            events.append(value)
+    # A last line written whole but without its newline still counts; a torn one does not.
+    events, _ = parse_lines(path.read_text(encoding="utf-8", errors="replace") + "\n")
     return events
-
-
-def iter_events(path: str | Path) -> Iterator[Event]:
-    """Iterate over the complete events of a file (see :func:`read_events`)."""
-    yield from read_events(path)

@@ -99,7 +99,7 @@ def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: St
     return Study(config, dataset, oracle, strategy, device, pool, initial, budget, excluded)
 
 
-def test_split(
+def evaluation_split(
     dataset: Dataset, size: int | None, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The clean test split on the device, or a subset that is the same for every run seed."""
@@ -119,36 +119,34 @@ def initial_state(study: Study, pool_labels: np.ndarray) -> tuple[LoopState, Eve
     if len(allowed) < study.initial:
         raise ValueError(f"only {len(allowed)} pool samples lie outside the excluded classes")
     chosen = np.sort(rng.choice(allowed, size=study.initial, replace=False))
-    annotation = annotate(study, chosen, pool_labels, cycle=-1)
-    state = LoopState(
-        0, chosen.tolist(), annotation["oracle_labels"], annotation["annotators_or_none"]
-    )
-    state.total_label_cost = annotation["event_fields"]["cost"]
-    return state, annotation["event_fields"]
+    fields = annotate(study, chosen, pool_labels, cycle=-1)
+    state = LoopState(0, chosen.tolist(), fields["oracle_labels"], who_answered(fields))
+    state.total_label_cost = fields["cost"]
+    return state, fields
 
 
 def annotate(
     study: Study, positions: np.ndarray, pool_labels: np.ndarray, cycle: int
 ) -> dict[str, Any]:
-    """Ask the oracle for the labels of pool ``positions``; return lists ready for logging."""
+    """Ask the oracle for the labels of pool ``positions``: the ``query`` event's fields."""
     assert study.config.noise_seed is not None
     items = study.pool_indices[positions]
     true = pool_labels[positions]
     reply = study.oracle.annotate(items, true, numpy_rng(study.config.noise_seed, cycle, "oracle"))
-    oracle_labels = reply.labels.tolist()
-    fields = {
+    return {
         "indices": items.tolist(),
         "true_labels": true.tolist(),
-        "oracle_labels": oracle_labels,
+        "oracle_labels": reply.labels.tolist(),
         "annotators": reply.annotators,
         "answers": [[a.item, a.annotator, a.label] for a in reply.answers],
         "cost": reply.cost,
     }
-    annotators: list[str | None] = [None] * len(oracle_labels)
-    if reply.annotators is not None:
-        annotators = list(reply.annotators)
-    return {"oracle_labels": oracle_labels, "annotators_or_none": list(annotators),
-            "event_fields": fields}  # fmt: skip
+
+
+def who_answered(fields: dict[str, Any]) -> list[str | None]:
+    """Per item, the annotator named in ``annotate``'s fields (None for a single oracle)."""
+    annotators: list[str | None] = list(fields["annotators"] or [])
+    return annotators or [None] * len(fields["oracle_labels"])
 
 
 def score_summary(scores: torch.Tensor | None, bins: int = 10) -> dict[str, Any] | None:
@@ -190,13 +188,15 @@ def run_study(
     """Run (or resume from ``state``) the study, emitting events; checkpoint after each cycle."""
     config, dataset, device = study.config, study.dataset, study.device
     assert config.cycles is not None and config.epochs is not None
+    assert config.batch_size is not None and config.eval_batch_size is not None  # by the preset
+    assert config.learning_rate is not None
     pool_labels = dataset.train_labels.numpy()[study.pool_indices]
     pool_images = dataset.train_images[torch.from_numpy(study.pool_indices)].to(device)
-    test_images, test_labels = test_split(dataset, config.test_size, device)
+    test_images, test_labels = evaluation_split(dataset, config.test_size, device)
     mean, std = channel_stats(dataset.train_images)
     model_name = choose_model(config.model, dataset.image_shape, config.preset)
-    settings = TrainSettings(config.epochs, config.batch_size or 64, config.learning_rate or 0.05,
-                             config.eval_batch_size or 1024, config.augment)  # fmt: skip
+    settings = TrainSettings(config.epochs, config.batch_size, config.learning_rate,
+                             config.eval_batch_size, config.augment)  # fmt: skip
     initial_fields: Event | None = None
     if state is None:
         state, initial_fields = initial_state(study, pool_labels)
@@ -262,14 +262,13 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
             selection = study.strategy.select(context, study.budget)
         chosen = check_selection(selection, context.unlabeled, study.budget, config.strategy)
         emit(make_event("phase", cycle=cycle, phase="annotate", detail=config.oracle))
-        reply = annotate(study, chosen, pool_labels, cycle)
+        fields = annotate(study, chosen, pool_labels, cycle)
         query_seconds = time.perf_counter() - started
-        fields = reply["event_fields"]
         wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
         emit(make_event("query", cycle=cycle, scores=score_summary(selection.scores), **fields))
         state.labeled += chosen.tolist()
-        state.labels += reply["oracle_labels"]
-        state.annotators += reply["annotators_or_none"]
+        state.labels += fields["oracle_labels"]
+        state.annotators += who_answered(fields)
         state.total_label_cost += fields["cost"]
         record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
                       query_seconds=query_seconds)  # fmt: skip
@@ -299,8 +298,7 @@ def make_context(study: Study, cycle: int, pool_images: torch.Tensor,
     mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
     mask[labeled] = False
     seed = derive_seed(study.config.seed, cycle, "strategy")
-    generator = torch.Generator()
-    generator.manual_seed(seed)
+    generator = torch_generator(study.config.seed, cycle, "strategy")
     return QueryContext(
         cycle=cycle, pool_images=pool_images, labeled=labeled, labels=labels,
         unlabeled=torch.nonzero(mask).flatten(), model=model,

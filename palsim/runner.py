@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 import oracles
-from palsim.config import RunConfig, parse_key_values, resolve_preset
+from palsim.config import RunConfig, resolve_preset
 from palsim.datasets import DatasetNotFound, load_dataset
 from palsim.events import CONFIG_FILE, Event
 from palsim.loop import LoopState, Study, make_study, run_study
@@ -101,30 +101,18 @@ def execute(prepared: Prepared, on_event: Callable[[Event], None] | None = None)
             store = RunStore.create(directory, study.config.to_dict())
         except FileExistsError as error:
             raise UsageError(str(error)) from None
-
-    def emit(event: Event) -> None:
-        store.emit(event)
-        if on_event is not None:
-            on_event(event)
-
+    store.listener = on_event
     try:
-        run_study(study, emit, state, checkpoint=lambda s: store.save_checkpoint(s.to_dict()))
+        run_study(study, store.emit, state, checkpoint=lambda s: store.save_checkpoint(s.to_dict()))
     except KeyboardInterrupt:
         store.finish("interrupted", "stopped by the user (Ctrl-C)")
         raise
     except Exception as error:
         store.finish("failed", f"{type(error).__name__}: {error}")
         raise
-    summary = store.finish("finished")
-    if on_event is not None:
-        on_event({"event": "run_finished", "status": "finished", "error": None})
-    return summary
+    return store.finish("finished")
 
 
 def run(config: RunConfig, on_event: Callable[[Event], None] | None = None) -> dict[str, Any]:
     """Library entry point: prepare and execute a study in one call."""
     return execute(prepare(config), on_event)
-
-
-def strategy_options(items: list[str]) -> dict[str, str]:
-    return parse_key_values(items, "strategy option")

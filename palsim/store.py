@@ -12,10 +12,11 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, Event
+from palsim.events import CONFIG_FILE, EVENTS_FILE, RUN_FINISHED, SUMMARY_FILE, Event, make_event
 
 CHECKPOINT_FILE = "checkpoint.json"
 ANNOTATIONS_FILE = "annotations.csv"
@@ -53,6 +54,8 @@ class RunStore:
         self.config = config
         self.cycles = list(cycles)
         self.status = "running"
+        #: Called with every event after it is written (the console printer, for example).
+        self.listener: Callable[[Event], None] | None = None
         self._events = (directory / EVENTS_FILE).open("a", encoding="utf-8")
         self._annotations = (directory / ANNOTATIONS_FILE).open("a", encoding="utf-8", newline="")
         self._annotation_writer = csv.writer(self._annotations)
@@ -105,6 +108,8 @@ class RunStore:
         elif name == "cycle_finished":
             self.cycles.append(event["record"])
             self.write_summary()
+        if self.listener is not None:
+            self.listener(event)
 
     def _log_answers(self, fields: dict[str, Any], cycle: int) -> None:
         for item, annotator, label in fields.get("answers", []):
@@ -114,7 +119,7 @@ class RunStore:
     def save_checkpoint(self, state: dict[str, Any]) -> None:
         write_json_atomic(self.directory / CHECKPOINT_FILE, state)
 
-    def write_summary(self, error: str | None = None) -> None:
+    def write_summary(self, error: str | None = None) -> dict[str, Any]:
         summary: dict[str, Any] = {
             "config": self.config,
             "cycles": self.cycles,
@@ -123,15 +128,16 @@ class RunStore:
         if error:
             summary["error"] = error
         write_json_atomic(self.directory / SUMMARY_FILE, summary)
+        return summary
 
     def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
         """Record how the run ended; returns the final summary."""
         self.status = status
-        self.emit({"event": "run_finished", "time": time.time(), "status": status, "error": error})
-        self.write_summary(error)
+        self.emit(make_event(RUN_FINISHED, status=status, error=error))
+        summary = self.write_summary(error)
         self._events.close()
         self._annotations.close()
-        return read_json(self.directory / SUMMARY_FILE)
+        return summary
 
 
 def drop_answers_from(path: Path, cycle: int) -> None:
