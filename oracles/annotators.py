@@ -77,14 +77,20 @@ class AnnotatorPoolOracle(Oracle):
         ]
         return Annotation(labels, names, answers, cost=float(self._costs[voters].sum()))
 
-    def _route(self, count: int, position: int, rng: np.random.Generator) -> np.ndarray:
-        """``(count, vote)`` annotator numbers; ``position`` = items answered before."""
+    def _route(self, count: int, position: int, rng: np.random.Generator | None) -> np.ndarray:
+        """``(count, vote)`` annotator numbers; ``position`` = items answered before.
+
+        Round-robin routing draws nothing, so ``rng`` may be None for it; random routing
+        needs a generator.
+        """
         size = len(self.profiles)
         if self.routing == "round-robin":
             # Depends only on how many items were answered before, so a resumed run that
             # restores its answers with remember() continues the same rotation.
             turn = position + np.arange(count)
             return (turn[:, None] * self.vote + np.arange(self.vote)) % size
+        if rng is None:
+            raise ValueError("random routing needs a random generator")
         if self.vote == 1:
             return rng.integers(0, size, size=(count, 1))
         # The vote smallest of size uniform keys: a uniformly random set of distinct voters.
@@ -108,10 +114,8 @@ class AnnotatorPoolOracle(Oracle):
         """The sets of annotators an item can be routed to, each equally likely."""
         size = len(self.profiles)
         if self.routing == "round-robin":
-            return [
-                tuple((turn * self.vote + t) % size for t in range(self.vote))
-                for turn in range(size)
-            ]
+            # One full rotation of the router, so the sets cannot drift from _draw.
+            return [tuple(int(v) for v in row) for row in self._route(size, 0, None)]
         return list(itertools.combinations(range(size), self.vote))
 
     def _estimated_vote_matrix(self) -> np.ndarray:

@@ -144,9 +144,10 @@ class Oracle(ABC):
         for item, label, who in zip(indices, labels, names, strict=True):
             self._memory[int(item)] = (int(label), who or None)
 
-    def single_answers(self, indices: np.ndarray, labels: np.ndarray) -> list[Answer]:
-        """Long-form answers for a single-annotator oracle."""
-        return [
+    def single_reply(self, indices: np.ndarray, labels: np.ndarray) -> Annotation:
+        """The reply of a single-annotator oracle: ``labels`` for ``indices``, one per item."""
+        answers = [
             Answer(int(i), self.annotator_name, int(y))
             for i, y in zip(indices, labels, strict=True)
         ]
+        return Annotation(labels, None, answers, cost=float(len(labels)))

@@ -114,8 +114,7 @@ class TransitionMatrixOracle(Oracle):
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
     ) -> Annotation:
         labels = draw_from_rows(self._cumulative[true_labels], rng)
-        answers = self.single_answers(indices, labels)
-        return Annotation(labels, None, answers, cost=float(len(labels)))
+        return self.single_reply(indices, labels)
 
     def transition_matrix(self) -> np.ndarray:
         return self.matrix.copy()

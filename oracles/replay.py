@@ -77,8 +77,7 @@ class ReplayOracle(Oracle):
         else:
             np.add.at(self._counts, (true_labels, self.labels[indices]), 1)
         labels = self.labels[indices].copy()
-        answers = self.single_answers(indices, labels)
-        return Annotation(labels, None, answers, cost=float(len(labels)))
+        return self.single_reply(indices, labels)
 
     def transition_matrix(self) -> np.ndarray:
         totals = self._counts.sum(axis=1, keepdims=True)

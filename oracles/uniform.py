@@ -20,8 +20,7 @@ class PerfectOracle(Oracle):
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
     ) -> Annotation:
         labels = true_labels.copy()
-        answers = self.single_answers(indices, labels)
-        return Annotation(labels, None, answers, cost=float(len(labels)))
+        return self.single_reply(indices, labels)
 
     def transition_matrix(self) -> np.ndarray:
         return np.eye(self.num_classes)
@@ -52,8 +51,7 @@ class UniformNoiseOracle(Oracle):
             # An offset in 1..K-1 added mod K is uniform over the other classes.
             replacement = (true_labels + rng.integers(1, k, size=len(true_labels))) % k
         labels = np.where(flip, replacement, true_labels).astype(np.int64)
-        answers = self.single_answers(indices, labels)
-        return Annotation(labels, None, answers, cost=float(len(labels)))
+        return self.single_reply(indices, labels)
 
     def transition_matrix(self) -> np.ndarray:
         return uniform_matrix(self.num_classes, self.p, self.include_true)
