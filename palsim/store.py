@@ -158,7 +158,7 @@ def read_json_object(path: Path) -> dict[str, Any] | None:
     """A JSON object from ``path``, or None when it is missing, unreadable or not an object."""
     try:
         value = read_json(path)
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
         return None
     return value if isinstance(value, dict) else None
 

@@ -16,8 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tui")]
 
+from conftest import wait_until  # noqa: E402
 from fake_run import append_events, cycle_events, write_run  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
+from textual.widgets import DataTable  # noqa: E402
 
 from tui.app import make_app  # noqa: E402
 from tui.cycle_progress import CycleProgress  # noqa: E402
@@ -44,12 +46,10 @@ async def settle(pilot: Pilot[None]) -> None:
 async def shoot_run(run_dir: Path, target: Path) -> None:
     app = make_app(run_dir, poll_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:
-        while app.screen.query_one(CycleProgress).progress.epoch != 2:
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.screen.query_one(CycleProgress).progress.epoch == 2)
         await settle(pilot)
         await pilot.press("up")  # cycle 4 has no query yet: show cycle 3's
-        while app.screen.query_one(QueryStats).cycle != 3:
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.screen.query_one(QueryStats).cycle == 3)
         await settle(pilot)
         app.save_screenshot(str(target))
 
@@ -57,7 +57,7 @@ async def shoot_run(run_dir: Path, target: Path) -> None:
 async def shoot_runs(root: Path, target: Path) -> None:
     app = make_app(root, poll_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await wait_until(pilot, lambda: app.screen.query_one("#runs", DataTable).row_count == 3)
         await pilot.press("space", "down", "space", "down", "space")
         await settle(pilot)
         app.save_screenshot(str(target))

@@ -7,9 +7,8 @@ the screen, so a slow disk never blocks the UI and the UI never touches the run.
 
 from __future__ import annotations
 
-import json
 import os
-import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from palsim.events import CONFIG_FILE, EPOCH, EVENTS_FILE, PHASE, Event, parse_lines
+from palsim.store import read_json_object
 
 POLL_SECONDS = 0.25
 # Read at most this much per poll so that a huge log loads in steps and the UI stays live.
@@ -73,15 +73,6 @@ class EventTail:
             self.offset, self.pending = 0, b""
             return True
         return False
-
-
-def read_config(run_dir: Path) -> dict[str, Any] | None:
-    """The run's config.json, or None while it is missing or half-written."""
-    try:
-        value = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def split_progress(events: list[Event]) -> list[list[Event]]:
@@ -154,15 +145,17 @@ class RunFollower(Widget):
         worker = get_current_worker()
         tail = EventTail(self.run_dir / EVENTS_FILE)
         has_config = False
-        wake = threading.Event()
         while not worker.is_cancelled:
-            if not has_config and (config := read_config(self.run_dir)) is not None:
+            if (
+                not has_config
+                and (config := read_json_object(self.run_dir / CONFIG_FILE)) is not None
+            ):
                 self.post_message(ConfigRead(self.run_dir, config))
                 has_config = True
             read = tail.poll()
             self._post(read)
             if not read.more:
-                wake.wait(self.poll_seconds)
+                time.sleep(self.poll_seconds)
 
     def _post(self, read: TailRead) -> None:
         file_state = (read.mtime, read.partial_tail)

@@ -64,10 +64,9 @@ class RunScreen(Screen[None]):
 
     def on_events_read(self, message: EventsRead) -> None:
         message.stop()
-        if message.reset:
-            self.state = RunState(name=self.run_dir.name, config=self.state.config)
-        self.state.apply_all(message.events)
-        self.state.partial_tail, self.state.last_write = message.partial_tail, message.mtime
+        self.state = self.state.fold(
+            message.events, message.partial_tail, message.mtime, message.reset
+        )
         self.show_all()
 
     def on_progress_read(self, message: ProgressRead) -> None:

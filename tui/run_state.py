@@ -96,13 +96,11 @@ class RunState:
     progress: Progress = field(default_factory=Progress)
     end_status: str | None = None
     error: str | None = None
-    seen_events: int = 0
     partial_tail: bool = False
     last_write: float | None = None  # mtime of events.jsonl
 
     def apply(self, event: Event) -> None:
         """Fold one event into the state; unknown events are ignored."""
-        self.seen_events += 1
         handler = _HANDLERS.get(str(event.get("event")))
         if handler is not None:
             handler(self, event)
@@ -110,6 +108,15 @@ class RunState:
     def apply_all(self, events: list[Event]) -> None:
         for event in events:
             self.apply(event)
+
+    def fold(
+        self, events: list[Event], partial_tail: bool, mtime: float | None, reset: bool
+    ) -> RunState:
+        """Fold one tail read; on reset a fresh state that keeps only the name and config."""
+        state = RunState(name=self.name, config=self.config) if reset else self
+        state.apply_all(events)
+        state.partial_tail, state.last_write = partial_tail, mtime
+        return state
 
     def status(self, now: float) -> str:
         """running, finished, interrupted, failed, crashed, stalled or waiting."""
@@ -140,11 +147,6 @@ class RunState:
     def latest_accuracy(self) -> float | None:
         points = self.curve_points()
         return points[-1][1] if points else None
-
-    def class_name(self, label: int) -> str:
-        if 0 <= label < len(self.class_names):
-            return self.class_names[label]
-        return str(label)
 
 
 def _on_run_started(state: RunState, event: Event) -> None:

@@ -7,7 +7,6 @@ does), so a folder of many long runs costs only the new bytes per poll.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,8 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from palsim.events import CONFIG_FILE, EVENTS_FILE
-from tui.follow import EventTail, read_config
+from palsim.store import read_json_object
+from tui.follow import EventTail
 from tui.run_state import RunState
 
 SCAN_SECONDS = 1.0
@@ -69,14 +69,14 @@ class TrackedRun:
         self.state = RunState(name=self.label)
 
     def poll(self, now: float) -> RunRow:
-        if not self.state.config and (config := read_config(self.run_dir)) is not None:
+        if (
+            not self.state.config
+            and (config := read_json_object(self.run_dir / CONFIG_FILE)) is not None
+        ):
             self.state.config = config
         while True:
             read = self.tail.poll()
-            if read.reset:
-                self.state = RunState(name=self.label, config=self.state.config)
-            self.state.apply_all(read.events)
-            self.state.partial_tail, self.state.last_write = read.partial_tail, read.mtime
+            self.state = self.state.fold(read.events, read.partial_tail, read.mtime, read.reset)
             if not read.more:
                 break
         return self.row(now)
@@ -123,7 +123,6 @@ class RunsScanner(Widget):
         worker = get_current_worker()
         tracked: dict[Path, TrackedRun] = {}
         last: tuple[RunRow, ...] | None = None
-        wake = threading.Event()
         while not worker.is_cancelled:
             # Rebuilt each scan so that a deleted run folder leaves the list.
             tracked = {
@@ -135,4 +134,4 @@ class RunsScanner(Widget):
             if rows != last:
                 self.post_message(RunsScanned(rows))
                 last = rows
-            wake.wait(self.scan_seconds)
+            time.sleep(self.scan_seconds)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ def test_partial_line_is_kept_until_completed(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     line = json.dumps({"event": "cycle_started", "time": 1, "cycle": 0, "labeled": 100})
     path.write_text(line[:10])
-    read = tail_read = EventTail(path)
+    tail_read = EventTail(path)
     read = tail_read.poll()
     assert read.events == [] and read.partial_tail
     with path.open("a") as handle:
@@ -98,4 +97,3 @@ def test_state_folds_records_and_queries() -> None:
     assert state.curve_points() == ((100, 0.6125), (150, 0.7034), (200, 0.7588))
     assert sorted(state.queries) == [0, 1]  # the last cycle queries nothing
     assert state.end_status == "finished"
-    assert os.fspath(state.name) == "r"

@@ -62,6 +62,7 @@ async def test_mark_overlay_open_and_back(runs_root: Path) -> None:
         assert [r[0] for r in rows(screen)] == ["✔", "✔", " "]
         await pilot.press("c")
         assert [s.label for s in curve.series] == ["pal-0.2"]
+        assert [r[0] for r in rows(screen)] == [" ", " ", " "]
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         assert isinstance(app.screen, RunScreen)
