@@ -41,14 +41,13 @@ class Spread:
     mean: float
     std: float
     sem: float
-    n: int
 
     @classmethod
     def of(cls, values: list[float]) -> Spread:
         n = len(values)
         mean = sum(values) / n
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-        return cls(mean, std, std / math.sqrt(n), n)
+        return cls(mean, std, std / math.sqrt(n))
 
 
 @dataclass

@@ -37,11 +37,16 @@ def read_json(path: Path) -> Any:
         return json.load(handle)
 
 
-def default_run_name(config: dict[str, Any]) -> str:
-    """``dataset-strategy-oracle-s<seed>-<time>``, with characters safe for a folder name."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}-{stamp}"
+def run_name(config: dict[str, Any]) -> str:
+    """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
+    raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}"
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
+
+
+def default_run_name(config: dict[str, Any]) -> str:
+    """:func:`run_name` plus ``-<time>``, so that each run gets a folder of its own."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{run_name(config)}-{stamp}"
 
 
 class RunStore:

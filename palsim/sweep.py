@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from palsim import store
 from palsim.config import RunConfig
 from palsim.events import CONFIG_FILE
 from palsim.store import read_json_object, read_summary
@@ -124,8 +125,7 @@ def parse_oracles(text: str) -> list[str]:
 
 def run_name(config: RunConfig) -> str:
     """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
-    raw = f"{config.dataset}-{config.strategy}-{config.oracle}-s{config.seed}"
-    return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
+    return store.run_name(config.to_dict())
 
 
 def expand_grid(
@@ -205,7 +205,11 @@ def config_conflict(point: GridPoint) -> str | None:
 
     Settings the grid point leaves to the preset (None, ``auto``) match any value.
     """
-    existing = read_json_object(point.directory / CONFIG_FILE)
+    return conflict_with(point, read_json_object(point.directory / CONFIG_FILE))
+
+
+def conflict_with(point: GridPoint, existing: dict[str, Any] | None) -> str | None:
+    """:func:`config_conflict` against an already read config.json (None: none readable)."""
     if existing is None:
         return None
     for key, planned in point.config.to_dict().items():
@@ -221,18 +225,31 @@ def config_conflict(point: GridPoint) -> str | None:
 
 def plan(points: list[GridPoint]) -> list[tuple[GridPoint, str, str | None]]:
     """(point, state, detail) for each point: new, resume, done (skip) or conflict."""
-    planned: list[tuple[GridPoint, str, str | None]] = []
+    return [(point, state, detail) for point, state, detail, _ in plan_with_accuracy(points)]
+
+
+def plan_with_accuracy(
+    points: list[GridPoint],
+) -> list[tuple[GridPoint, str, str | None, float | None]]:
+    """:func:`plan`, plus the final accuracy of each finished run (None for the others).
+
+    Reads each run's config.json and summary.json at most once.
+    """
+    planned: list[tuple[GridPoint, str, str | None, float | None]] = []
     for point in points:
-        conflict = config_conflict(point)
-        summary = read_summary(point.directory)
+        config_path = point.directory / CONFIG_FILE
+        existing = read_json_object(config_path)
+        conflict = conflict_with(point, existing)
         if conflict is not None:
-            planned.append((point, CONFLICT, conflict))
-        elif summary is not None and summary.get("status") == "finished":
-            planned.append((point, DONE, None))
-        elif (point.directory / CONFIG_FILE).exists():
-            planned.append((point, RESUME, None))
+            planned.append((point, CONFLICT, conflict, None))
+            continue
+        summary = read_summary(point.directory)
+        if summary is not None and summary.get("status") == "finished":
+            planned.append((point, DONE, None, final_accuracy(summary)))
+        elif existing is not None or config_path.exists():  # exists: present but unreadable
+            planned.append((point, RESUME, None, None))
         else:
-            planned.append((point, NEW, None))
+            planned.append((point, NEW, None, None))
     return planned
 
 
@@ -258,16 +275,15 @@ def run_sweep(
         outcomes.append(outcome)
         on_outcome(outcome)
 
-    planned = plan(points)
+    planned = plan_with_accuracy(points)
     skipped = [entry for entry in planned if entry[1] in (DONE, CONFLICT)]
-    on_start(len(points), sum(1 for _, state, _ in skipped if state == DONE))
-    for point, state, detail in skipped:
+    on_start(len(points), sum(1 for _, state, _, _ in skipped if state == DONE))
+    for point, state, detail, accuracy in skipped:
         if state == DONE:
-            summary = read_summary(point.directory)
-            report(Outcome(point.name, "skipped", str(point.directory), final_accuracy(summary)))
+            report(Outcome(point.name, "skipped", str(point.directory), accuracy))
         else:
             report(Outcome(point.name, "failed", str(point.directory), error=detail))
-    to_run = [point for point, state, _ in planned if state in (NEW, RESUME)]
+    to_run = [point for point, state, _, _ in planned if state in (NEW, RESUME)]
     if to_run:
         run_all(to_run, report)
     return outcomes

@@ -44,6 +44,15 @@ def wait_for_cycle(directory: Path, cycle: int, process: subprocess.Popen[str]) 
     raise AssertionError(f"{directory} did not reach cycle {cycle}")
 
 
+def stop_at_cycle_1(tmp_path: Path, name: str, signum: int) -> tuple[Path, subprocess.Popen[str]]:
+    """Start run ``name`` under ``tmp_path`` and send it ``signum`` once cycle 1 has started."""
+    directory = tmp_path / name
+    process = start_run(tmp_path, name)
+    wait_for_cycle(directory, 1, process)
+    process.send_signal(signum)
+    return directory, process
+
+
 def resume(directory: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "palsim", "run", "--resume", str(directory), "--json"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -82,10 +91,7 @@ def uninterrupted(tmp_path_factory) -> Any:
 
 @requires_fashion_mnist
 def test_kill_9_mid_cycle_then_resume_replays_exactly(tmp_path, uninterrupted) -> None:
-    directory = tmp_path / "killed"
-    process = start_run(tmp_path, "killed")
-    wait_for_cycle(directory, 1, process)
-    process.send_signal(signal.SIGKILL)
+    directory, process = stop_at_cycle_1(tmp_path, "killed", signal.SIGKILL)
     process.wait()
     # Killed inside cycle 1: cycle 0 is saved, cycle 1 is not.
     assert read_summary(directory)["status"] == "running"
@@ -102,10 +108,7 @@ def test_kill_9_mid_cycle_then_resume_replays_exactly(tmp_path, uninterrupted) -
 
 @requires_fashion_mnist
 def test_ctrl_c_stops_with_130_and_an_interrupted_summary(tmp_path, uninterrupted) -> None:
-    directory = tmp_path / "stopped"
-    process = start_run(tmp_path, "stopped")
-    wait_for_cycle(directory, 1, process)
-    process.send_signal(signal.SIGINT)
+    directory, process = stop_at_cycle_1(tmp_path, "stopped", signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     assert f"interrupted; results so far are in {directory}" in stderr
