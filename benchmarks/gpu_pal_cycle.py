@@ -28,7 +28,7 @@ from palsim.events import Event
 from palsim.models import ResNet18, TaskModel, channel_stats
 from palsim.seeds import torch_generator
 from palsim.strategies.base import QueryContext, TrainSettings
-from palsim.strategies.pal import PalStrategy
+from palsim.strategies.pal import PalOptions, PalStrategy
 from palsim.train import prepare, seeded, train_classifier
 
 
@@ -95,7 +95,8 @@ def main() -> None:
 
     # 1. The task model: CIFAR ResNet-18 from scratch on the labeled set (paper preset).
     with seeded(0):
-        network = TaskModel(ResNet18(3, args.width), 8 * args.width, 10, *channel_stats(pool))
+        backbone = ResNet18(3, args.width)
+        network = TaskModel(backbone, backbone.out_features, 10, *channel_stats(pool))
         model = prepare(network, device)
     started = clock.now()
     train_classifier(model, pool[labeled], labels[labeled], settings, torch_generator(0, 0, "a"))
@@ -130,8 +131,8 @@ def report(args: argparse.Namespace, device: torch.device, task_seconds: float,
             images = 4 * args.labeled * scorer_epochs
         elif phase["phase"] == "score":
             images = 4 * count
-        else:  # fine-tuning: 5 epochs over the samples picked so far, 4 rotations each
-            images = 4 * 5 * count
+        else:  # fine-tuning: finetune_epochs over the samples picked so far, 4 rotations each
+            images = 4 * PalOptions().finetune_epochs * count
         phase["images_per_s"] = images / phase["seconds"]
         print(f"{phase['phase']:<10}  {phase['seconds']:8.2f} s  {phase['images_per_s']:9.0f}"
               f" images/s  ({phase['detail']})")  # fmt: skip

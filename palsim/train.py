@@ -146,6 +146,11 @@ def train_epochs(
     return epoch_loss
 
 
+def augment_pad(side: int) -> int:
+    """Padding of the random crop for square images of ``side`` pixels: 2 up to 28, else 4."""
+    return 2 if side <= 28 else 4
+
+
 def train_classifier(
     model: nn.Module,
     images: torch.Tensor,
@@ -155,7 +160,7 @@ def train_classifier(
     on_epoch: EpochCallback | None = None,
 ) -> float:
     """Train ``model`` on uint8 ``images`` with cross-entropy; return the last epoch's loss."""
-    pad = 2 if images.shape[-1] <= 28 else 4
+    pad = augment_pad(images.shape[-1])
 
     def batch_loss(index: torch.Tensor) -> torch.Tensor:
         batch = images[index]

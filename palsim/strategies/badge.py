@@ -34,10 +34,17 @@ def gradient_squared_norms(factor_a: torch.Tensor, factor_h: torch.Tensor) -> to
 
 
 def gradient_squared_distances(
-    factor_a: torch.Tensor, factor_h: torch.Tensor, centers: torch.Tensor
+    factor_a: torch.Tensor,
+    factor_h: torch.Tensor,
+    centers: torch.Tensor,
+    norms: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """||g_i - g_c||^2 for every sample i and every index c in ``centers``: shape (N, C)."""
-    norms = gradient_squared_norms(factor_a, factor_h)
+    """||g_i - g_c||^2 for every sample i and every index c in ``centers``: shape (N, C).
+
+    ``norms`` are the samples' ``gradient_squared_norms`` when already at hand.
+    """
+    if norms is None:
+        norms = gradient_squared_norms(factor_a, factor_h)
     inner = (factor_a @ factor_a[centers].T) * (factor_h @ factor_h[centers].T)
     return (norms[:, None] + norms[centers][None, :] - 2 * inner).clamp_min(0)
 
@@ -62,13 +69,14 @@ def kmeans_plus_plus(
     if k == 0:
         return chosen, weights.float()
     # 1. First center: the largest gradient embedding.
-    nearest = gradient_squared_norms(factor_a, factor_h).double()
+    norms = gradient_squared_norms(factor_a, factor_h)
+    nearest = norms.double()
     index = nearest.argmax()
     for step in range(k):
         chosen[step], weights[step] = index, nearest[index]
         taken[index] = True
         # 2. Squared distance to the nearest center, updated with the new center only.
-        update = gradient_squared_distances(factor_a, factor_h, index[None])[:, 0].double()
+        update = gradient_squared_distances(factor_a, factor_h, index[None], norms)[:, 0].double()
         nearest = torch.minimum(nearest, update) if step else update
         if step + 1 == k:
             break

@@ -15,11 +15,15 @@ from torch import nn
 
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy, top_k
+from palsim.strategies.uncertainty import entropy_score
 from palsim.train import embed, seeded
 
 
-def _entropy(probabilities: torch.Tensor) -> torch.Tensor:
-    return -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=-1)
+def _check_passes(probabilities: torch.Tensor) -> None:
+    if probabilities.dim() != 3:
+        raise ValueError(
+            f"expected probabilities of shape (T, N, K), got {tuple(probabilities.shape)}"
+        )
 
 
 def bald_score(probabilities: torch.Tensor) -> torch.Tensor:
@@ -28,22 +32,16 @@ def bald_score(probabilities: torch.Tensor) -> torch.Tensor:
     BALD = H[mean over passes of p] - mean over passes of H[p]: zero when every pass gives
     the same distribution, positive when the passes disagree.
     """
-    if probabilities.dim() != 3:
-        raise ValueError(
-            f"expected probabilities of shape (T, N, K), got {tuple(probabilities.shape)}"
-        )
-    predictive = _entropy(probabilities.mean(dim=0))
-    expected = _entropy(probabilities).mean(dim=0)
+    _check_passes(probabilities)
+    predictive = entropy_score(probabilities.mean(dim=0))
+    expected = entropy_score(probabilities).mean(dim=0)
     # Rounding can make the difference a hair below zero; information is never negative.
     return (predictive - expected).clamp_min(0.0)
 
 
 def variation_ratio(probabilities: torch.Tensor) -> torch.Tensor:
     """1 - (votes for the most voted class) / T, from ``(T, N, K)`` passes; 0 when unanimous."""
-    if probabilities.dim() != 3:
-        raise ValueError(
-            f"expected probabilities of shape (T, N, K), got {tuple(probabilities.shape)}"
-        )
+    _check_passes(probabilities)
     passes, _, classes = probabilities.shape
     votes = probabilities.argmax(dim=2)  # (T, N)
     counts = torch.zeros(votes.shape[1], classes, device=votes.device)

@@ -17,14 +17,19 @@ from palsim.train import embed
 
 
 def min_squared_distances(
-    points: torch.Tensor, centers: torch.Tensor, chunk: int = 8192
+    points: torch.Tensor,
+    centers: torch.Tensor,
+    chunk: int = 8192,
+    point_norms: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Squared Euclidean distance from each of ``points`` (N, D) to its nearest of ``centers``.
 
     Blocks of at most ``chunk`` x ``chunk`` distances are formed at a time; +inf without centers.
+    ``point_norms`` are the points' squared norms when already at hand.
     """
     nearest = torch.full((len(points),), float("inf"), dtype=points.dtype, device=points.device)
-    point_norms = points.square().sum(dim=1)
+    if point_norms is None:
+        point_norms = points.square().sum(dim=1)
     for c_start in range(0, len(centers), chunk):
         block = centers[c_start : c_start + chunk]
         block_norms = block.square().sum(dim=1)
@@ -49,10 +54,12 @@ def k_center_greedy(
     if k > candidates:
         raise ValueError(f"cannot pick {k} centers from {candidates} unlabeled points")
     # 1. Distance of every point to the labeled set (chunked over centers and points).
+    norms = embeddings.square().sum(dim=1)
     if bool(labeled_mask.any()):
-        nearest = min_squared_distances(embeddings, embeddings[labeled_mask], chunk)
+        nearest = min_squared_distances(embeddings, embeddings[labeled_mask], chunk, norms)
     else:
-        nearest = min_squared_distances(embeddings, embeddings.mean(dim=0, keepdim=True), chunk)
+        mean = embeddings.mean(dim=0, keepdim=True)
+        nearest = min_squared_distances(embeddings, mean, chunk, norms)
     # Labeled points can never be picked, even when every distance is zero (duplicates).
     nearest = nearest.masked_fill(labeled_mask, -1.0)
     chosen = torch.empty(k, dtype=torch.long, device=embeddings.device)
@@ -63,7 +70,7 @@ def k_center_greedy(
         chosen[step] = index
         radii[step] = nearest[index].clamp_min(0).sqrt()
         # 3. Update every distance with the new center only: one (N, D) x (D,) product.
-        update = min_squared_distances(embeddings, embeddings[index][None], chunk)
+        update = min_squared_distances(embeddings, embeddings[index][None], chunk, norms)
         nearest = torch.minimum(nearest, update)
         nearest[index] = -1.0
     return chosen, radii

@@ -105,7 +105,7 @@ def resolve(options: PalOptions, ctx: QueryContext, budget: int) -> ResolvedPal:
         max(1, math.ceil(budget / QUICK_SUBQUERIES)) if quick else PAPER_SUBQUERY
     )
     # A GPU wants large passes (eval_batch_size images, 4x that rotated); a CPU is fastest
-    # with small ones that stay in its caches (measured: 64 images 4x faster than 1024).
+    # with small ones that stay in its caches (measured by hand).
     cuda = ctx.device.type == "cuda"
     scoring = options.score_batch_size or (ctx.train.eval_batch_size if cuda else CPU_SCORE_BATCH)
     return ResolvedPal(backbone, options.width, training, subquery, scoring)

@@ -10,8 +10,8 @@ from palsim.train import predict_probabilities
 
 
 def entropy_score(probabilities: torch.Tensor) -> torch.Tensor:
-    """Predictive entropy in nats; high when the prediction is spread out."""
-    return -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=1)
+    """Predictive entropy in nats over the last (class) dimension; high when spread out."""
+    return -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=-1)
 
 
 def margin_score(probabilities: torch.Tensor) -> torch.Tensor:

@@ -20,14 +20,21 @@ from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy, top_k
 from palsim.train import apply_batched, seeded
 
-#: Network sizes per preset: (encoder widths, latent dim, discriminator width, epochs).
-SIZES = {"quick": ((16, 32, 64), 16, 64, 3), "paper": ((128, 256, 512, 1024), 32, 512, 100)}
+#: Network sizes per preset: (encoder widths, latent dim, discriminator width).
+SIZES = {"quick": ((16, 32, 64), 16, 64), "paper": ((128, 256, 512, 1024), 32, 512)}
+#: Training epochs on every preset but paper (which takes the task model's epochs).
+QUICK_EPOCHS = 3
+
+
+def padded_side(side: int, depth: int) -> int:
+    """``side`` rounded up to a multiple of 2**depth (28 -> 32 at depth 3)."""
+    return math.ceil(side / 2**depth) * 2**depth
 
 
 def to_signed_unit(images: torch.Tensor, depth: int) -> torch.Tensor:
     """uint8 -> floats in [-1, 1], zero-padded so each side divides by 2**depth (28 -> 32)."""
     side = images.shape[-1]
-    padded = math.ceil(side / 2**depth) * 2**depth
+    padded = padded_side(side, depth)
     low = (padded - side) // 2
     floats = images.float().div(127.5).sub(1.0)
     return F.pad(floats, (low, padded - side - low, low, padded - side - low), value=-1.0)
@@ -119,9 +126,8 @@ class VaalStrategy(Strategy):
     Options = VaalOptions
 
     def sizes(self, ctx: QueryContext) -> tuple[tuple[int, ...], int, int, int]:
-        widths, latent_dim, disc_width, epochs = SIZES.get(ctx.preset, SIZES["quick"])
-        if ctx.preset == "paper":
-            epochs = ctx.train.epochs
+        widths, latent_dim, disc_width = SIZES.get(ctx.preset, SIZES["quick"])
+        epochs = ctx.train.epochs if ctx.preset == "paper" else QUICK_EPOCHS
         options = self.options
         if options.width:
             widths = tuple(options.width * 2**i for i in range(len(widths)))
@@ -130,13 +136,12 @@ class VaalStrategy(Strategy):
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         widths, latent_dim, disc_width, epochs = self.sizes(ctx)
         channels, side = ctx.pool_images.shape[1], ctx.pool_images.shape[-1]
-        padded_side = math.ceil(side / 2 ** len(widths)) * 2 ** len(widths)
         with seeded(ctx.seed):
             # 1. Fresh networks every cycle.
-            vae = VAE(channels, padded_side, widths, latent_dim).to(ctx.device)
+            vae = VAE(channels, padded_side(side, len(widths)), widths, latent_dim).to(ctx.device)
             critic = discriminator(latent_dim, disc_width).to(ctx.device)
             # 2. Adversarial training over labeled and unlabeled batches.
-            self.train_networks(ctx, vae, critic, epochs, len(widths))
+            self.train_networks(ctx, vae, critic, epochs, widths)
             # 3. Score the unlabeled pool: probability of being unlabeled.
             vae.eval()
             critic.eval()
@@ -149,12 +154,13 @@ class VaalStrategy(Strategy):
         return top_k(scores, ctx.unlabeled, budget)
 
     def train_networks(self, ctx: QueryContext, vae: VAE, critic: nn.Module, epochs: int,
-                       depth: int) -> None:  # fmt: skip
+                       widths: tuple[int, ...]) -> None:  # fmt: skip
         options = self.options
+        depth = len(widths)
         vae_optimizer = torch.optim.Adam(vae.parameters(), lr=options.learning_rate)
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=options.learning_rate)
         steps = math.ceil(len(ctx.pool_images) / options.batch_size)
-        detail = f"VAE {widths_text(vae)} + discriminator, {epochs} epochs"
+        detail = f"VAE {'-'.join(str(width) for width in widths)} + discriminator, {epochs} epochs"
         ctx.emit(make_event("phase", cycle=ctx.cycle, phase="vaal", detail=detail))
         vae.train()
         critic.train()
@@ -207,8 +213,3 @@ def critic_loss(critic: nn.Module, labeled: torch.Tensor, unlabeled: torch.Tenso
     return F.binary_cross_entropy_with_logits(
         logits_l, torch.ones_like(logits_l)
     ) + F.binary_cross_entropy_with_logits(logits_u, torch.full_like(logits_u, unlabeled_target))
-
-
-def widths_text(vae: VAE) -> str:
-    convs = [m.out_channels for m in vae.encoder if isinstance(m, nn.Conv2d)]
-    return "-".join(str(width) for width in convs)

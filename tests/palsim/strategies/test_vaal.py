@@ -45,9 +45,11 @@ def test_select_returns_budget_distinct_unlabeled_indices_deterministically() ->
     context.emit = events.append
     first = VaalStrategy(TINY).select(context, budget=6)
     again = VaalStrategy(TINY).select(tiny_context(model, seed=3), budget=6)
+    other = VaalStrategy(TINY).select(tiny_context(model, seed=4), budget=6)
     assert len(set(first.indices.tolist())) == 6
     assert set(first.indices.tolist()) <= set(context.unlabeled.tolist())
     assert first.indices.tolist() == again.indices.tolist()
+    assert first.indices.tolist() != other.indices.tolist()
     assert first.scores is not None and torch.equal(first.scores, again.scores)
     assert [(e["event"], e["phase"]) for e in events] == [("phase", "vaal"), ("epoch", "vaal")]
     assert events[1]["epoch"] == 1 and events[1]["epochs"] == 1
