@@ -175,7 +175,7 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     """An inference copy of ``model`` with every Conv2d -> BatchNorm2d pair fused into one conv.
 
     Same outputs in eval mode (up to float rounding), one fewer pass over each feature map,
-    and channels_last memory (about 1.7x faster inference on a 2-core CPU as well): pool
+    and channels_last memory (faster on a CPU as well; measured in docs/benchmarks.md): pool
     scoring, palsim's main inference cost, gets faster on every device.
     """
     folded = copy.deepcopy(model).eval()
