@@ -100,3 +100,13 @@ def read_events(path: str | Path) -> list[Event]:
     # A last line written whole but without its newline still counts; a torn one does not.
     events, _ = parse_lines(path.read_text(encoding="utf-8", errors="replace") + "\n")
     return events
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``, or None when it is missing, unreadable or not an object."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
+        return None
+    return value if isinstance(value, dict) else None

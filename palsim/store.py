@@ -16,7 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, RUN_FINISHED, SUMMARY_FILE, Event, make_event
+from palsim.events import (
+    CONFIG_FILE,
+    EVENTS_FILE,
+    RUN_FINISHED,
+    SUMMARY_FILE,
+    Event,
+    make_event,
+    read_json_object,
+)
 
 CHECKPOINT_FILE = "checkpoint.json"
 ANNOTATIONS_FILE = "annotations.csv"
@@ -157,15 +165,6 @@ def drop_answers_from(path: Path, cycle: int) -> None:
     with temporary.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([["item", "annotator", "label", "cycle"], *kept])
     os.replace(temporary, path)
-
-
-def read_json_object(path: Path) -> dict[str, Any] | None:
-    """A JSON object from ``path``, or None when it is missing, unreadable or not an object."""
-    try:
-        value = read_json(path)
-    except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def read_summary(directory: Path) -> dict[str, Any] | None:

@@ -30,9 +30,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from palsim.report import Spread
+from palsim.report.aggregate import Spread
 from palsim.store import read_summary
-from palsim.sweep_local import threads_per_worker
+from palsim.sweep.local import threads_per_worker
 
 STRATEGIES = ["pal", "random", "entropy", "bald", "coreset", "vaal", "badge"]
 ORACLES = ["perfect", "noisy:0.2"]

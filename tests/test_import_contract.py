@@ -35,7 +35,7 @@ def imported_after(statement: str, watched: tuple[str, ...]) -> list[str]:
         "palsim.loop",
         "palsim.strategies",
         "oracles",
-        "palsim.sweep, palsim.sweep_worker, palsim.report",
+        "palsim.sweep, palsim.sweep.worker, palsim.report",
     ],
 )
 def test_engine_and_oracles_do_not_import_the_ui(module: str) -> None:

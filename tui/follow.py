@@ -18,8 +18,15 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from palsim.events import CONFIG_FILE, EPOCH, EVENTS_FILE, PHASE, Event, parse_lines
-from palsim.store import read_json_object
+from palsim.events import (
+    CONFIG_FILE,
+    EPOCH,
+    EVENTS_FILE,
+    PHASE,
+    Event,
+    parse_lines,
+    read_json_object,
+)
 
 POLL_SECONDS = 0.25
 # Read at most this much per poll so that a huge log loads in steps and the UI stays live.

@@ -16,8 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE
-from palsim.store import read_json_object
+from palsim.events import CONFIG_FILE, EVENTS_FILE, read_json_object
 from tui.follow import EventTail
 from tui.run_state import RunState
 

@@ -12,7 +12,7 @@ from palsim.cli import app
 from palsim.config import RunConfig
 from palsim.events import read_events
 from palsim.store import read_summary
-from palsim.sweep import expand_grid
+from palsim.sweep.grid import expand_grid
 from tests.conftest import requires_fashion_mnist
 
 runner = CliRunner()

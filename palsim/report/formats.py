@@ -11,7 +11,7 @@ import io
 import json
 from pathlib import Path
 
-from palsim.report import GroupStats, Spread, group_dict
+from palsim.report.aggregate import GroupStats, Spread, group_dict
 
 FORMATS = ("table", "csv", "json", "markdown")
 

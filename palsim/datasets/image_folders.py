@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from palsim.datasets import Dataset, Source, fetch, from_numpy
+from palsim.datasets.base import DATASETS, Dataset, Source, fetch, from_numpy
 
 #: Side in pixels that every Caltech-101 image is resized to (square, RGB).
 CALTECH101_SIZE = 64
@@ -181,6 +181,9 @@ def split_dataset(
 # --- Caltech-101 --------------------------------------------------------------------------
 
 
+@DATASETS.register(
+    "caltech101", "Caltech-101, resized to 64x64 RGB, 101 classes, seeded 80/20 split"
+)
 def load_caltech101(data_dir: Path | None, download: bool) -> Dataset:
     """Caltech-101 as 64x64 RGB, 101 classes, with the seeded stratified split."""
     folder = fetch("caltech101", CALTECH101_SOURCE, data_dir, download) / "101_ObjectCategories"

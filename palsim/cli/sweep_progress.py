@@ -13,7 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from palsim.sweep import Outcome
+from palsim.sweep.grid import Outcome
 
 
 def format_outcome(outcome: Outcome, done: int, total: int) -> str:

@@ -19,8 +19,8 @@ from typing import Any
 
 from palsim import store
 from palsim.config import RunConfig
-from palsim.events import CONFIG_FILE
-from palsim.store import read_json_object, read_summary
+from palsim.events import CONFIG_FILE, read_json_object
+from palsim.store import read_summary
 
 # Run states that `plan` assigns before anything runs.
 NEW, RESUME, DONE, CONFLICT = "new", "resume", "done", "conflict"
@@ -181,23 +181,6 @@ def grid_from_options(
     check_names(strategy_list or [base.strategy], load_all().names(), "strategy")
     check_names(dataset_list or [base.dataset], DATASETS.names(), "dataset", ("imagefolder:",))
     return expand_grid(base, dataset_list, strategy_list, oracle_list, seed_list)
-
-
-def make_backend(name: str, jobs: int = 1, address: str | None = None,
-                 runs_per_gpu: int = 1, cpus_per_run: int = 1) -> Backend:  # fmt: skip
-    """``local`` (``jobs`` worker processes) or ``ray`` (tasks on a Ray cluster)."""
-    if name == "local":
-        from palsim.sweep_local import LocalBackend
-
-        return LocalBackend(jobs)
-    if name == "ray":
-        from palsim.ray_backend import RayBackend
-
-        if jobs != 1:
-            raise ValueError("--jobs is for --backend local; Ray schedules by --cpus-per-run")
-
-        return RayBackend(address, runs_per_gpu, cpus_per_run)
-    raise ValueError(f"unknown backend {name!r}; choose one of: local, ray")
 
 
 def config_conflict(point: GridPoint) -> str | None:

@@ -1,6 +1,6 @@
 """Run one grid point of a sweep in this process: a new run, or the resume of an unfinished one.
 
-Both backends use it: the local backend starts ``python -m palsim.sweep_worker THREADS POINT``
+Both backends use it: the local backend starts ``python -m palsim.sweep.worker THREADS POINT``
 for each run, so that a crash stays inside its own process; a Ray task calls
 :func:`run_point` directly. A failed run becomes an :class:`Outcome`, never an exception.
 """
@@ -13,7 +13,7 @@ import time
 
 from palsim.events import CONFIG_FILE
 from palsim.store import read_summary
-from palsim.sweep import GridPoint, Outcome, final_accuracy
+from palsim.sweep.grid import GridPoint, Outcome, final_accuracy
 
 
 def run_point(point: GridPoint, threads: int) -> Outcome:

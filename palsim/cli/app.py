@@ -138,7 +138,7 @@ def run(
 
 
 def run_study_command(config: Any, resume: Path | None, quiet: bool, debug: bool) -> dict[str, Any]:
-    from palsim.console import ConsolePrinter
+    from palsim.cli.console import ConsolePrinter
     from palsim.runner import UsageError, execute, prepare, prepare_resume
 
     try:
@@ -233,7 +233,7 @@ def show_oracle(
     from rich.console import Console
 
     import oracles
-    from palsim.oracle_table import oracle_table
+    from palsim.cli.oracle_table import oracle_table
 
     try:
         oracle = oracles.parse(spec, classes)
@@ -303,9 +303,10 @@ def sweep(
 
     Example: palsim sweep --strategy pal,entropy,random --oracle noisy:0,0.1,0.2 --seeds 0-4 -j 2
     """
+    from palsim.cli.sweep_progress import SweepProgress
     from palsim.config import build_config, load_study_file, parse_key_values
-    from palsim.sweep import grid_from_options, make_backend, plan, run_sweep
-    from palsim.sweep_progress import SweepProgress
+    from palsim.sweep.backends import make_backend
+    from palsim.sweep.grid import grid_from_options, plan, run_sweep
 
     overrides: dict[str, Any] = {
         "data_dir": data_dir, "preset": preset, "initial": initial, "budget": budget,
@@ -353,9 +354,9 @@ def report(
 
     Example: palsim report runs/ --format markdown --plot curves.png
     """
-    from palsim.report import report as build_report
-    from palsim.report_format import FORMATS, render
-    from palsim.report_plot import METRICS, import_pyplot, plot_report
+    from palsim.report.aggregate import report as build_report
+    from palsim.report.formats import FORMATS, render
+    from palsim.report.plot import METRICS, import_pyplot, plot_report
 
     try:
         if output_format not in FORMATS:

@@ -1,6 +1,6 @@
 import io
 
-from palsim.console import ConsolePrinter, format_record
+from palsim.cli.console import ConsolePrinter, format_record
 
 RECORD = {
     "cycle": 1, "labeled": 1000, "test_accuracy": 0.81234, "noisy_labels": 200,

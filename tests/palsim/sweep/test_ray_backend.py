@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from palsim.cli import app
 from palsim.config import RunConfig
 from palsim.events import read_events
-from palsim.ray_backend import RAY_MISSING, RayBackend, gpu_share, import_ray
 from palsim.store import read_summary
-from palsim.sweep import Outcome, expand_grid, run_sweep
+from palsim.sweep.grid import Outcome, expand_grid, run_sweep
+from palsim.sweep.ray_backend import RAY_MISSING, RayBackend, gpu_share, import_ray
 from tests.conftest import requires_fashion_mnist
 
 
@@ -86,7 +86,7 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
 
 def test_ray_and_matplotlib_are_imported_only_when_used() -> None:
     code = (
-        "import sys, palsim.ray_backend, palsim.report_plot, palsim.sweep_local\n"
+        "import sys, palsim.sweep.ray_backend, palsim.report.plot, palsim.sweep.local\n"
         "print([m for m in ('ray', 'matplotlib', 'torch') if m in sys.modules])"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from palsim.report import GroupStats
+from palsim.report.aggregate import GroupStats
 
 METRICS = {"final": "final test accuracy", "aubc": "AUBC (normalised)"}
 PLOT_MISSING = "--plot needs matplotlib, which is not installed here: pip install palsim[plot]"

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from palsim.datasets import DatasetNotFound, load_dataset
-from palsim.image_datasets import (
+from palsim.datasets.image_folders import (
     CALTECH101_SIZE,
     IMAGEFOLDER_FALLBACK_SIZE,
     load_imagefolder,

@@ -4,7 +4,7 @@ import pytest
 from rich.console import Console
 
 import oracles
-from palsim.oracle_table import oracle_table
+from palsim.cli.oracle_table import oracle_table
 
 
 def render(spec: str, classes: int, names: list[str] | None = None) -> str:

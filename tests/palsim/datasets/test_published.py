@@ -13,14 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from palsim.dataset_files import read_idx, read_pickle
-from palsim.datasets import (
-    DATASETS,
-    DEBIAN_FASHION_MNIST,
-    FASHION_MNIST_CLASSES,
-    DatasetNotFound,
-    load_dataset,
-)
+from palsim.datasets import DATASETS, DatasetNotFound, load_dataset
+from palsim.datasets.base import DEBIAN_FASHION_MNIST, FASHION_MNIST_CLASSES
+from palsim.datasets.files import read_idx, read_pickle
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from palsim.cli import app
-from palsim.report import Spread, aubc, report
+from palsim.report.aggregate import Spread, aubc, report
 
 runner = CliRunner()
 

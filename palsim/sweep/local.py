@@ -1,6 +1,6 @@
 """The local sweep backend: N worker processes at a time, each with its share of the cores.
 
-Each run is a child process (``python -m palsim.sweep_worker``) in its own session, so a
+Each run is a child process (``python -m palsim.sweep.worker``) in its own session, so a
 crash or an out-of-memory kill fails that run only, and Ctrl-C reaches the children exactly
 once, from here: they end their runs as "interrupted" and the sweep stops.
 """
@@ -16,7 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from palsim.sweep import GridPoint, Outcome, Report
+from palsim.sweep.grid import GridPoint, Outcome, Report
 
 
 def available_cores() -> int:
@@ -59,7 +59,7 @@ class LocalBackend:
         self._stopping = False
 
     def run_one(self, point: GridPoint) -> Outcome:
-        command = [sys.executable, "-m", "palsim.sweep_worker", str(self.threads),
+        command = [sys.executable, "-m", "palsim.sweep.worker", str(self.threads),
                    json.dumps(point.to_dict())]  # fmt: skip
         started = time.perf_counter()
         with self._lock:

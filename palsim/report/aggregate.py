@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE
-from palsim.store import read_json_object
+from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, read_json_object
 
 GroupKey = tuple[str, str, str]  # (dataset, oracle, strategy)
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from palsim.cli.sweep_progress import SweepProgress, format_outcome
 from palsim.config import RunConfig
 from palsim.store import RunStore
-from palsim.sweep import (
+from palsim.sweep.backends import make_backend
+from palsim.sweep.grid import (
     CONFLICT,
     DONE,
     NEW,
@@ -18,7 +20,6 @@ from palsim.sweep import (
     GridPoint,
     Outcome,
     expand_grid,
-    make_backend,
     parse_list,
     parse_oracles,
     parse_seeds,
@@ -26,8 +27,7 @@ from palsim.sweep import (
     run_name,
     run_sweep,
 )
-from palsim.sweep_local import outcome_of, threads_per_worker
-from palsim.sweep_progress import SweepProgress, format_outcome
+from palsim.sweep.local import outcome_of, threads_per_worker
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from palsim.sweep import GridPoint, Outcome, Report
+from palsim.sweep.grid import GridPoint, Outcome, Report
 
 RAY_MISSING = "--backend ray needs Ray, which is not installed here: pip install palsim[ray]"
 
@@ -27,7 +27,7 @@ def import_ray() -> Any:
 
 def run_task(point: dict[str, Any], threads: int) -> dict[str, Any]:
     """The body of one Ray task: run the grid point here; outcomes travel as plain dicts."""
-    from palsim.sweep_worker import run_point
+    from palsim.sweep.worker import run_point
 
     return run_point(GridPoint.from_dict(point), threads).to_dict()
 

@@ -1,0 +1,32 @@
+"""Pinned results of two tiny fixed-seed studies: a refactoring must not change a number.
+
+When a change is meant to alter results (a new training schedule, say), update the pins in
+the same commit and say why in its message.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from palsim.cli import app
+from tests.conftest import requires_fashion_mnist, tiny_study_args
+
+PINNED = {
+    ("entropy", "perfect"): ([0.118, 0.182, 0.306], [0, 0, 0]),
+    ("pal", "noisy:0.2"): ([0.098, 0.116, 0.206], [8, 20, 36]),
+}
+
+
+@requires_fashion_mnist
+@pytest.mark.parametrize(("strategy", "oracle"), list(PINNED))
+def test_tiny_study_gives_the_pinned_accuracies(tmp_path, strategy: str, oracle: str) -> None:
+    args = tiny_study_args(tmp_path, "pinned", strategy=strategy, oracle=oracle)
+    result = CliRunner().invoke(app, ["run", *args, "--json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    cycles = json.loads(result.stdout)["cycles"]
+    accuracies, noisy = PINNED[(strategy, oracle)]
+    assert [round(cycle["test_accuracy"], 4) for cycle in cycles] == accuracies
+    assert [cycle["noisy_labels"] for cycle in cycles] == noisy
