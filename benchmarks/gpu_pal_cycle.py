@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from palsim.events import Event
+from palsim.events import Event, EventName
 from palsim.models import ResNet18, TaskModel, channel_stats
 from palsim.seeds import torch_generator
 from palsim.strategies.base import QueryContext, TrainSettings
@@ -67,7 +67,7 @@ class PhaseClock:
         return time.perf_counter()
 
     def __call__(self, event: Event) -> None:
-        if event["event"] == "phase":
+        if event["event"] == EventName.PHASE:
             self.marks.append((event["phase"], event["detail"], self.now()))
 
     def phases(self, end: float) -> list[dict[str, Any]]:

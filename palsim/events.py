@@ -1,22 +1,26 @@
 """The event schema: what a run writes to ``events.jsonl``, one JSON object per line.
 
-Every event is a dict with ``"event"`` (one of the names below) and ``"time"`` (Unix seconds).
-The engine yields events; the console printer, the JSONL writer and the TUI consume them.
-This module imports only the standard library, so the TUI can read runs without torch.
+Every event is a dict with ``"event"`` (an :class:`EventName`) and ``"time"`` (Unix seconds).
+The engine yields events built by the constructors below (one per kind); the console
+printer, the JSONL writer and the TUI consume them. This module imports only the standard
+library, so the TUI can read runs without torch.
 
 Events, in the order a run emits them:
 
 - ``run_started``: ``config`` (resolved configuration dict), ``dataset``, ``num_classes``,
-  ``class_names``, ``pool_size``, ``test_size``, ``device``, ``resumed_from`` (cycle or null).
+  ``class_names``, ``pool_size``, ``test_size``, ``device``, ``model`` (the task model),
+  ``excluded_classes``, ``resumed_from`` (cycle or null), ``initial`` (the initial set's
+  ``query``-style fields, or null when resumed).
 - ``cycle_started``: ``cycle``, ``labeled``.
 - ``phase``: ``cycle``, ``phase`` (``train``, ``evaluate``, ``query``, ``annotate``, or a
   strategy's own phase such as ``scorer``), ``detail`` (free text).
 - ``epoch``: ``cycle``, ``phase``, ``epoch`` (1-based), ``epochs``, ``loss``.
 - ``evaluated``: ``cycle``, ``labeled``, ``test_accuracy``.
 - ``query``: ``cycle``, ``indices``, ``true_labels``, ``oracle_labels``, ``annotators``
-  (list of annotator ids, or null for a single oracle), ``scores`` (summary dict:
-  ``min``, ``max``, ``mean``, ``std``, ``histogram`` {``edges``, ``counts``} of the selected
-  samples' scores, or null when the strategy has none), ``cost``.
+  (per item, who answered: an annotator id, voters joined by ``+``, or null for a single
+  oracle), ``answers`` (every individual answer, ``[item, annotator, label]``), ``cost``,
+  ``scores`` (summary dict: ``min``, ``max``, ``mean``, ``std``, ``histogram`` {``edges``,
+  ``counts``} of the selected samples' scores, or null when the strategy has none).
 - ``cycle_finished``: ``record``, one entry of summary.json's ``cycles``: ``cycle``,
   ``labeled`` (size of the labeled set the model was trained on), ``test_accuracy``,
   ``noisy_labels`` (labeled samples whose oracle label differs from the true label),
@@ -26,47 +30,139 @@ Events, in the order a run emits them:
   the initial set included), ``train_seconds``, ``query_seconds``, and,
   when a strategy tracks them, extra keys (for example ``novel_found``).
 - ``run_finished``: ``status`` (``finished``, ``interrupted`` or ``failed``), ``error``.
+
+Each constructor takes its fields as keyword arguments and passes any further keyword
+fields through (``**extra``), so a field can be added without changing every caller.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 Event = dict[str, Any]
 
-RUN_STARTED = "run_started"
-CYCLE_STARTED = "cycle_started"
-PHASE = "phase"
-EPOCH = "epoch"
-EVALUATED = "evaluated"
-QUERY = "query"
-CYCLE_FINISHED = "cycle_finished"
-RUN_FINISHED = "run_finished"
 
-EVENT_NAMES = (
-    RUN_STARTED,
-    CYCLE_STARTED,
-    PHASE,
-    EPOCH,
-    EVALUATED,
-    QUERY,
-    CYCLE_FINISHED,
-    RUN_FINISHED,
-)
+class EventName(StrEnum):
+    """The ``"event"`` value of each kind; a StrEnum, so it is written as the plain string."""
+
+    RUN_STARTED = "run_started"
+    CYCLE_STARTED = "cycle_started"
+    PHASE = "phase"
+    EPOCH = "epoch"
+    EVALUATED = "evaluated"
+    QUERY = "query"
+    CYCLE_FINISHED = "cycle_finished"
+    RUN_FINISHED = "run_finished"
+
 
 EVENTS_FILE = "events.jsonl"
 SUMMARY_FILE = "summary.json"
 CONFIG_FILE = "config.json"
 
 
-def make_event(name: str, **fields: Any) -> Event:
-    """Build an event dict with its name and the current time."""
-    if name not in EVENT_NAMES:
-        raise ValueError(f"unknown event {name!r}; known: {', '.join(EVENT_NAMES)}")
-    return {"event": name, "time": time.time(), **fields}
+def make_event(name: EventName | str, **fields: Any) -> Event:
+    """Build an event dict with its name and the current time (the constructors' common part).
+
+    Raises ValueError for a name that is not an :class:`EventName`.
+    """
+    try:
+        kind = EventName(name)
+    except ValueError:
+        known = ", ".join(EventName)
+        raise ValueError(f"unknown event {name!r}; known: {known}") from None
+    return {"event": kind, "time": time.time(), **fields}
+
+
+def run_started_event(
+    *,
+    config: dict[str, Any],
+    dataset: str,
+    num_classes: int,
+    class_names: list[str],
+    pool_size: int,
+    test_size: int,
+    device: str,
+    model: str,
+    excluded_classes: list[int],
+    resumed_from: int | None,
+    initial: Event | None,
+    **extra: Any,
+) -> Event:
+    return make_event(
+        EventName.RUN_STARTED,
+        config=config,
+        dataset=dataset,
+        num_classes=num_classes,
+        class_names=class_names,
+        pool_size=pool_size,
+        test_size=test_size,
+        device=device,
+        model=model,
+        excluded_classes=excluded_classes,
+        resumed_from=resumed_from,
+        initial=initial,
+        **extra,
+    )
+
+
+def cycle_started_event(*, cycle: int, labeled: int, **extra: Any) -> Event:
+    return make_event(EventName.CYCLE_STARTED, cycle=cycle, labeled=labeled, **extra)
+
+
+def phase_event(*, cycle: int, phase: str, detail: str, **extra: Any) -> Event:
+    return make_event(EventName.PHASE, cycle=cycle, phase=phase, detail=detail, **extra)
+
+
+def epoch_event(
+    *, cycle: int, phase: str, epoch: int, epochs: int, loss: float, **extra: Any
+) -> Event:
+    return make_event(
+        EventName.EPOCH, cycle=cycle, phase=phase, epoch=epoch, epochs=epochs, loss=loss, **extra
+    )
+
+
+def evaluated_event(*, cycle: int, labeled: int, test_accuracy: float, **extra: Any) -> Event:
+    return make_event(
+        EventName.EVALUATED, cycle=cycle, labeled=labeled, test_accuracy=test_accuracy, **extra
+    )
+
+
+def query_event(
+    *,
+    cycle: int,
+    scores: dict[str, Any] | None,
+    indices: list[int],
+    true_labels: list[int],
+    oracle_labels: list[int],
+    annotators: list[str] | None,
+    answers: list[list[Any]],
+    cost: float,
+    **extra: Any,
+) -> Event:
+    return make_event(
+        EventName.QUERY,
+        cycle=cycle,
+        scores=scores,
+        indices=indices,
+        true_labels=true_labels,
+        oracle_labels=oracle_labels,
+        annotators=annotators,
+        answers=answers,
+        cost=cost,
+        **extra,
+    )
+
+
+def cycle_finished_event(*, record: dict[str, Any], **extra: Any) -> Event:
+    return make_event(EventName.CYCLE_FINISHED, record=record, **extra)
+
+
+def run_finished_event(*, status: str, error: str | None, **extra: Any) -> Event:
+    return make_event(EventName.RUN_FINISHED, status=status, error=error, **extra)
 
 
 def parse_lines(text: str) -> tuple[list[Event], str]:

@@ -19,7 +19,16 @@ import torch
 from oracles import Oracle
 from palsim.config import RunConfig, amount_to_count, parse_class_list
 from palsim.datasets import Dataset
-from palsim.events import Event, make_event
+from palsim.events import (
+    Event,
+    cycle_finished_event,
+    cycle_started_event,
+    epoch_event,
+    evaluated_event,
+    phase_event,
+    query_event,
+    run_started_event,
+)
 from palsim.models import build_model, channel_stats, choose_model
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
 from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
@@ -203,8 +212,8 @@ def run_study(
     else:
         items = study.pool_indices[state.labeled]
         study.oracle.remember(items, np.array(state.labels), state.annotators)
-    emit(make_event(
-        "run_started", config=config.to_dict(), dataset=dataset.name,
+    emit(run_started_event(
+        config=config.to_dict(), dataset=dataset.name,
         num_classes=dataset.num_classes, class_names=dataset.class_names,
         pool_size=len(study.pool_indices), test_size=len(test_labels), device=str(device),
         model=model_name, excluded_classes=study.excluded_classes,
@@ -217,7 +226,7 @@ def run_study(
         run_cycle(study, state, cycle, emit, pool_images, pool_labels,
                   (test_images, test_labels), model_name, (mean, std), settings)  # fmt: skip
         checkpoint(state)
-        emit(make_event("cycle_finished", record=state.records[-1]))
+        emit(cycle_finished_event(record=state.records[-1]))
     return state
 
 
@@ -229,15 +238,15 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
     seed = config.seed
     labeled = torch.tensor(state.labeled, dtype=torch.long, device=device)
     labels = torch.tensor(state.labels, dtype=torch.long, device=device)
-    emit(make_event("cycle_started", cycle=cycle, labeled=len(state.labeled)))
+    emit(cycle_started_event(cycle=cycle, labeled=len(state.labeled)))
 
     # 1. Train the task model from scratch, seeded by (seed, cycle).
-    emit(make_event("phase", cycle=cycle, phase="train", detail=f"{model_name} on {len(labeled)}"))
+    emit(phase_event(cycle=cycle, phase="train", detail=f"{model_name} on {len(labeled)}"))
     started = time.perf_counter()
 
     def on_epoch(epoch: int, loss: float) -> None:
-        emit(make_event("epoch", cycle=cycle, phase="train", epoch=epoch,
-                        epochs=settings.epochs, loss=loss))  # fmt: skip
+        emit(epoch_event(cycle=cycle, phase="train", epoch=epoch,
+                         epochs=settings.epochs, loss=loss))  # fmt: skip
 
     with seeded(derive_seed(seed, cycle, "model")):
         network = build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
@@ -248,24 +257,24 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
     train_seconds = time.perf_counter() - started
 
     # 2. Evaluate on the clean test split (no augmentation).
-    emit(make_event("phase", cycle=cycle, phase="evaluate", detail=f"{len(test[1])} test images"))
+    emit(phase_event(cycle=cycle, phase="evaluate", detail=f"{len(test[1])} test images"))
     test_accuracy = accuracy(model, test[0], test[1], settings.eval_batch_size)
-    emit(make_event("evaluated", cycle=cycle, labeled=len(labeled), test_accuracy=test_accuracy))
+    emit(evaluated_event(cycle=cycle, labeled=len(labeled), test_accuracy=test_accuracy))
 
     # 3. Query and annotate, except after the last training round.
     record = cycle_record(study, state, cycle, test_accuracy, pool_labels, train_seconds)
     if cycle < (config.cycles or 0) - 1:
         started = time.perf_counter()
-        emit(make_event("phase", cycle=cycle, phase="query", detail=config.strategy))
+        emit(phase_event(cycle=cycle, phase="query", detail=config.strategy))
         context = make_context(study, cycle, pool_images, labeled, labels, model, settings, emit)
         with seeded(derive_seed(seed, cycle, "strategy-torch")):
             selection = study.strategy.select(context, study.budget)
         chosen = check_selection(selection, context.unlabeled, study.budget, config.strategy)
-        emit(make_event("phase", cycle=cycle, phase="annotate", detail=config.oracle))
+        emit(phase_event(cycle=cycle, phase="annotate", detail=config.oracle))
         fields = annotate(study, chosen, pool_labels, cycle)
         query_seconds = time.perf_counter() - started
         wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
-        emit(make_event("query", cycle=cycle, scores=score_summary(selection.scores), **fields))
+        emit(query_event(cycle=cycle, scores=score_summary(selection.scores), **fields))
         state.labeled += chosen.tolist()
         state.labels += fields["oracle_labels"]
         state.annotators += who_answered(fields)

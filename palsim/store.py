@@ -19,11 +19,11 @@ from typing import Any
 from palsim.events import (
     CONFIG_FILE,
     EVENTS_FILE,
-    RUN_FINISHED,
     SUMMARY_FILE,
     Event,
-    make_event,
+    EventName,
     read_json_object,
+    run_finished_event,
 )
 
 CHECKPOINT_FILE = "checkpoint.json"
@@ -114,11 +114,11 @@ class RunStore:
         self._events.write(json.dumps(event, separators=(",", ":")) + "\n")
         self._events.flush()
         name = event["event"]
-        if name == "run_started" and event.get("initial"):
+        if name == EventName.RUN_STARTED and event.get("initial"):
             self._log_answers(event["initial"], cycle=-1)
-        elif name == "query":
+        elif name == EventName.QUERY:
             self._log_answers(event, cycle=event["cycle"])
-        elif name == "cycle_finished":
+        elif name == EventName.CYCLE_FINISHED:
             self.cycles.append(event["record"])
             self.write_summary()
         if self.listener is not None:
@@ -146,7 +146,7 @@ class RunStore:
     def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
         """Record how the run ended; returns the final summary."""
         self.status = status
-        self.emit(make_event(RUN_FINISHED, status=status, error=error))
+        self.emit(run_finished_event(status=status, error=error))
         summary = self.write_summary(error)
         self._events.close()
         self._annotations.close()

@@ -233,16 +233,16 @@ def pal_comparison(results: dict[tuple[str, str], list[dict[str, Any]]], oracle:
 
 def query_statistics(directory: Path) -> tuple[int, int, list[int], list[str]]:
     """Queried samples of one run: count, wrong answers, true-class histogram, class names."""
-    from palsim.events import read_events
+    from palsim.events import EventName, read_events
 
     count = wrong = 0
     histogram: list[int] = []
     names: list[str] = []
     for event in read_events(directory):
-        if event["event"] == "run_started":
+        if event["event"] == EventName.RUN_STARTED:
             names = list(event.get("class_names") or [])
             histogram = [0] * int(event["num_classes"])
-        elif event["event"] == "query":
+        elif event["event"] == EventName.QUERY:
             for true, given in zip(event["true_labels"], event["oracle_labels"], strict=True):
                 count, wrong = count + 1, wrong + int(true != given)
                 histogram[true] += 1

@@ -20,10 +20,9 @@ from textual.worker import get_current_worker
 
 from palsim.events import (
     CONFIG_FILE,
-    EPOCH,
     EVENTS_FILE,
-    PHASE,
     Event,
+    EventName,
     parse_lines,
     read_json_object,
 )
@@ -31,7 +30,7 @@ from palsim.events import (
 POLL_SECONDS = 0.25
 # Read at most this much per poll so that a huge log loads in steps and the UI stays live.
 CHUNK_BYTES = 4 * 1024 * 1024
-PROGRESS_EVENTS = frozenset({PHASE, EPOCH})
+PROGRESS_EVENTS = frozenset({EventName.PHASE, EventName.EPOCH})
 
 
 @dataclass(frozen=True)

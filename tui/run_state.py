@@ -7,20 +7,11 @@ the tests. Only what the views need is kept: query label lists, not the pool ind
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from palsim.events import (
-    CYCLE_FINISHED,
-    CYCLE_STARTED,
-    EPOCH,
-    EVALUATED,
-    PHASE,
-    QUERY,
-    RUN_FINISHED,
-    RUN_STARTED,
-    Event,
-)
+from palsim.events import Event, EventName
 
 # A truncated last line that stays unfinished this long means the writer died mid-line;
 # the engine writes whole lines, so a live run never leaves one for more than an instant.
@@ -209,13 +200,14 @@ def _on_run_finished(state: RunState, event: Event) -> None:
     state.error = event.get("error")
 
 
-_HANDLERS = {
-    RUN_STARTED: _on_run_started,
-    CYCLE_STARTED: _on_cycle_started,
-    PHASE: _on_phase,
-    EPOCH: _on_epoch,
-    EVALUATED: _on_evaluated,
-    QUERY: _on_query,
-    CYCLE_FINISHED: _on_cycle_finished,
-    RUN_FINISHED: _on_run_finished,
+# Keyed by the plain string, as an event read from disk carries it.
+_HANDLERS: dict[str, Callable[[RunState, Event], None]] = {
+    EventName.RUN_STARTED: _on_run_started,
+    EventName.CYCLE_STARTED: _on_cycle_started,
+    EventName.PHASE: _on_phase,
+    EventName.EPOCH: _on_epoch,
+    EventName.EVALUATED: _on_evaluated,
+    EventName.QUERY: _on_query,
+    EventName.CYCLE_FINISHED: _on_cycle_finished,
+    EventName.RUN_FINISHED: _on_run_finished,
 }

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from palsim.events import Event
+from palsim.events import Event, EventName
 
 
 def format_record(record: dict[str, Any]) -> str:
@@ -41,20 +41,20 @@ class ConsolePrinter:
 
     def __call__(self, event: Event) -> None:
         name = event["event"]
-        if name == "run_started":
+        if name == EventName.RUN_STARTED:
             self._start(event)
-        elif name == "epoch" and self.progress is not None:
+        elif name == EventName.EPOCH and self.progress is not None:
             description = f"cycle {event['cycle']} {event['phase']} loss {event['loss']:.3f}"
             self.progress.update(self.epoch_task, completed=event["epoch"],
                                  total=event["epochs"], description=description)  # fmt: skip
-        elif name == "phase" and self.progress is not None:
+        elif name == EventName.PHASE and self.progress is not None:
             description = f"cycle {event['cycle']} {event['phase']}"
             self.progress.update(self.epoch_task, description=description)
-        elif name == "cycle_finished":
+        elif name == EventName.CYCLE_FINISHED:
             self._print(format_record(event["record"]))
             if self.progress is not None:
                 self.progress.advance(self.cycle_task)
-        elif name == "run_finished":
+        elif name == EventName.RUN_FINISHED:
             self.close()
 
     def _start(self, event: Event) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import torch
 
-from palsim.events import make_event
+from palsim.events import epoch_event, phase_event
 from palsim.models import channel_stats
 from palsim.seeds import derive_seed
 from palsim.strategies import STRATEGIES
@@ -198,8 +198,8 @@ class PalStrategy(Strategy):
         mean, std = channel_stats(ctx.pool_images)
 
         def on_epoch(epoch: int, loss: float) -> None:
-            ctx.emit(make_event("epoch", cycle=ctx.cycle, phase="scorer", epoch=epoch,
-                                epochs=training.epochs, loss=loss))  # fmt: skip
+            ctx.emit(epoch_event(cycle=ctx.cycle, phase="scorer", epoch=epoch,
+                                 epochs=training.epochs, loss=loss))  # fmt: skip
 
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, 0, "pal-batches"))
         with seeded(derive_seed(ctx.seed, 0, "pal-scorer")):
@@ -213,4 +213,4 @@ class PalStrategy(Strategy):
 
     @staticmethod
     def _phase(ctx: QueryContext, phase: str, detail: str) -> None:
-        ctx.emit(make_event("phase", cycle=ctx.cycle, phase=phase, detail=detail))
+        ctx.emit(phase_event(cycle=ctx.cycle, phase=phase, detail=detail))

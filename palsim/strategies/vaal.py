@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from palsim.events import make_event
+from palsim.events import epoch_event, phase_event
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy, top_k
 from palsim.train import apply_batched, seeded
@@ -161,7 +161,7 @@ class VaalStrategy(Strategy):
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=options.learning_rate)
         steps = math.ceil(len(ctx.pool_images) / options.batch_size)
         detail = f"VAE {'-'.join(str(width) for width in widths)} + discriminator, {epochs} epochs"
-        ctx.emit(make_event("phase", cycle=ctx.cycle, phase="vaal", detail=detail))
+        ctx.emit(phase_event(cycle=ctx.cycle, phase="vaal", detail=detail))
         vae.train()
         critic.train()
         for epoch in range(1, epochs + 1):
@@ -170,8 +170,8 @@ class VaalStrategy(Strategy):
                 labeled = self.batch(ctx, ctx.labeled, depth)
                 unlabeled = self.batch(ctx, ctx.unlabeled, depth)
                 total += self.step(vae, critic, labeled, unlabeled, vae_optimizer, critic_optimizer)
-            ctx.emit(make_event("epoch", cycle=ctx.cycle, phase="vaal", epoch=epoch,
-                                epochs=epochs, loss=float(total) / steps))  # fmt: skip
+            ctx.emit(epoch_event(cycle=ctx.cycle, phase="vaal", epoch=epoch,
+                                 epochs=epochs, loss=float(total) / steps))  # fmt: skip
 
     def batch(self, ctx: QueryContext, positions: torch.Tensor, depth: int) -> torch.Tensor:
         """A batch drawn with replacement (the labeled set may be smaller than a batch)."""

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from palsim.cli import app
 from palsim.config import RunConfig
-from palsim.events import read_events
+from palsim.events import EventName, read_events
 from palsim.store import read_summary
 from palsim.sweep.grid import expand_grid
 from tests.conftest import requires_fashion_mnist
@@ -26,7 +26,7 @@ def interrupt_at_cycle_1(config: RunConfig) -> None:
     from palsim.runner import execute, prepare
 
     def on_event(event: dict) -> None:
-        if event["event"] == "cycle_started" and event["cycle"] == 1:
+        if event["event"] == EventName.CYCLE_STARTED and event["cycle"] == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -55,9 +55,8 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
         summary = read_summary(point.directory)
         assert summary["status"] == "finished"
         assert [cycle["labeled"] for cycle in summary["cycles"]] == [40, 80, 120]
-    starts = [
-        e["resumed_from"] for e in read_events(first.directory) if e["event"] == "run_started"
-    ]
+    events = read_events(first.directory)
+    starts = [e["resumed_from"] for e in events if e["event"] == EventName.RUN_STARTED]
     assert starts == [None, 1]
     assert "sweep: 2 runs: 2 finished, 0 skipped, 0 failed, 0 interrupted" in result.stderr
 
@@ -142,7 +141,7 @@ def test_ctrl_c_stops_the_sweep_with_130_and_saves_the_runs(tmp_path) -> None:
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not any(
-        e["event"] == "cycle_started" and e["cycle"] == 1
+        e["event"] == EventName.CYCLE_STARTED and e["cycle"] == 1
         for path in tmp_path.glob("*/events.jsonl")
         for e in read_events(path)
     ):

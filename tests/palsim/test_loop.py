@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from palsim.config import RunConfig
-from palsim.events import read_events
+from palsim.events import EventName, read_events
 from palsim.loop import check_selection, choose_pool, score_summary, validate_sizes
 from palsim.runner import UsageError, prepare, run
 from palsim.strategies.base import Selection
@@ -23,7 +23,7 @@ def tiny(tmp_path, name: str, **changes: object) -> RunConfig:
 
 
 def queries(directory) -> list[list[int]]:
-    return [e["indices"] for e in read_events(directory) if e["event"] == "query"]
+    return [e["indices"] for e in read_events(directory) if e["event"] == EventName.QUERY]
 
 
 @requires_fashion_mnist

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from palsim.cli import app
-from palsim.events import read_events
+from palsim.events import EventName, read_events
 from palsim.store import RunStore, read_summary
 from tests.conftest import requires_fashion_mnist, tiny_study_args
 
@@ -37,7 +37,7 @@ def wait_for_cycle(directory: Path, cycle: int, process: subprocess.Popen[str]) 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         events = read_events(directory) if directory.exists() else []
-        if any(e["event"] == "cycle_started" and e["cycle"] == cycle for e in events):
+        if any(e["event"] == EventName.CYCLE_STARTED and e["cycle"] == cycle for e in events):
             return
         assert process.poll() is None, process.communicate()[1]
         time.sleep(0.005)
@@ -66,7 +66,7 @@ def result_of(directory: Path) -> dict[str, Any]:
     queries = {
         e["cycle"]: [e[key] for key in ("indices", "true_labels", "oracle_labels", "annotators")]
         for e in read_events(directory)
-        if e["event"] == "query"
+        if e["event"] == EventName.QUERY
     }
     cycles = read_summary(directory)["cycles"]
     return {
@@ -99,7 +99,8 @@ def test_kill_9_mid_cycle_then_resume_replays_exactly(tmp_path, uninterrupted) -
 
     summary = resume(directory)
     assert summary["status"] == "finished"
-    starts = [e["resumed_from"] for e in read_events(directory) if e["event"] == "run_started"]
+    events = read_events(directory)
+    starts = [e["resumed_from"] for e in events if e["event"] == EventName.RUN_STARTED]
     assert starts == [None, 1]
     expected = uninterrupted()
     assert sorted(expected["queries"]) == [0, 1]

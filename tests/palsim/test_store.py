@@ -2,7 +2,13 @@ import json
 
 import pytest
 
-from palsim.events import make_event, read_events
+from palsim.events import (
+    EventName,
+    cycle_finished_event,
+    cycle_started_event,
+    query_event,
+    read_events,
+)
 from palsim.store import RunStore, read_summary
 
 
@@ -13,12 +19,13 @@ def test_store_writes_events_summary_and_annotations(tmp_path) -> None:
         "cycles": [],
         "status": "running",
     }
-    store.emit(make_event("query", cycle=0, indices=[5], answers=[[5, "oracle", 3]]))
-    store.emit(make_event("cycle_finished", record={"cycle": 0, "test_accuracy": 0.5}))
+    answer = {"indices": [5], "true_labels": [3], "oracle_labels": [3], "annotators": None}
+    store.emit(query_event(cycle=0, scores=None, answers=[[5, "oracle", 3]], cost=1.0, **answer))
+    store.emit(cycle_finished_event(record={"cycle": 0, "test_accuracy": 0.5}))
     assert read_summary(tmp_path / "run")["cycles"] == [{"cycle": 0, "test_accuracy": 0.5}]
     summary = store.finish("finished")
     assert summary["status"] == "finished"
-    assert [e["event"] for e in read_events(tmp_path / "run")][-1] == "run_finished"
+    assert [e["event"] for e in read_events(tmp_path / "run")][-1] == EventName.RUN_FINISHED
     assert (tmp_path / "run" / "annotations.csv").read_text().splitlines() == [
         "item,annotator,label,cycle",
         "5,oracle,3,0",
@@ -35,10 +42,10 @@ def test_store_refuses_an_existing_run(tmp_path) -> None:
 
 def test_reopen_starts_a_new_line_after_a_truncated_event(tmp_path) -> None:
     store = RunStore.create(tmp_path / "run", {})
-    store.emit(make_event("cycle_started", cycle=0, labeled=1))
+    store.emit(cycle_started_event(cycle=0, labeled=1))
     store._events.write('{"event": "epo')  # a write cut short by a crash
     store._events.flush()
     reopened = RunStore.reopen(tmp_path / "run", cycles=[])
-    reopened.emit(make_event("cycle_started", cycle=1, labeled=2))
+    reopened.emit(cycle_started_event(cycle=1, labeled=2))
     assert [e["cycle"] for e in read_events(tmp_path / "run")] == [0, 1]
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "running"

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from fake_run import append_events, run_events
 
+from palsim.events import EventName
+
 
 def main(argv: list[str]) -> int:
     options = dict(zip(argv[1::2], argv[2::2], strict=False))
@@ -24,7 +26,7 @@ def main(argv: list[str]) -> int:
         append_events(run_dir, run_events(run_dir.name, cycles=1, finished=False))
         time.sleep(30)
     except KeyboardInterrupt:
-        append_events(run_dir, [{"event": "run_finished", "status": "interrupted"}])
+        append_events(run_dir, [{"event": EventName.RUN_FINISHED, "status": "interrupted"}])
         print("interrupted at a safe point", flush=True)
         return 130
     return 0

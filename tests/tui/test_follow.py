@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fake_run import run_events
 
+from palsim.events import EventName
 from tui.follow import EventTail, split_progress
 from tui.run_state import RunState
 
@@ -17,12 +18,12 @@ def test_missing_file_then_appearing(tmp_path: Path) -> None:
     first = tail.poll()
     assert (first.events, first.mtime) == ([], None)
     (tmp_path / "events.jsonl").write_text('{"event": "run_started", "time": 1}\n')
-    assert [e["event"] for e in tail.poll().events] == ["run_started"]
+    assert [e["event"] for e in tail.poll().events] == [EventName.RUN_STARTED]
 
 
 def test_partial_line_is_kept_until_completed(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    line = json.dumps({"event": "cycle_started", "time": 1, "cycle": 0, "labeled": 100})
+    line = json.dumps({"event": EventName.CYCLE_STARTED, "time": 1, "cycle": 0, "labeled": 100})
     path.write_text(line[:10])
     tail_read = EventTail(path)
     read = tail_read.poll()
@@ -36,7 +37,8 @@ def test_partial_line_is_kept_until_completed(tmp_path: Path) -> None:
 
 def test_multibyte_character_split_across_polls(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    data = json.dumps({"event": "phase", "time": 1, "detail": "é"}, ensure_ascii=False) + "\n"
+    event = {"event": EventName.PHASE, "time": 1, "detail": "é"}
+    data = json.dumps(event, ensure_ascii=False) + "\n"
     raw = data.encode()
     cut = raw.index("é".encode()) + 1  # in the middle of the two-byte character
     path.write_bytes(raw[:cut])
@@ -59,18 +61,18 @@ def test_truncated_file_resets(tmp_path: Path) -> None:
 
 def test_split_progress_keeps_order_and_collapses_progress() -> None:
     events = [
-        {"event": "cycle_started"},
-        {"event": "epoch", "epoch": 1},
-        {"event": "epoch", "epoch": 2},
-        {"event": "evaluated"},
-        {"event": "phase", "phase": "query"},
+        {"event": EventName.CYCLE_STARTED},
+        {"event": EventName.EPOCH, "epoch": 1},
+        {"event": EventName.EPOCH, "epoch": 2},
+        {"event": EventName.EVALUATED},
+        {"event": EventName.PHASE, "phase": "query"},
     ]
     groups = split_progress(events)
     assert [[e["event"] for e in g] for g in groups] == [
-        ["cycle_started"],
-        ["epoch"],
-        ["evaluated"],
-        ["phase"],
+        [EventName.CYCLE_STARTED],
+        [EventName.EPOCH],
+        [EventName.EVALUATED],
+        [EventName.PHASE],
     ]
     assert groups[1][0]["epoch"] == 2
 
@@ -87,7 +89,7 @@ def test_status_rules() -> None:
     assert state.status(now + 60) == "crashed"
     state.partial_tail = False
     assert state.status(now + 3600) == "stalled"
-    state.apply({"event": "run_finished", "status": "interrupted", "error": None})
+    state.apply({"event": EventName.RUN_FINISHED, "status": "interrupted", "error": None})
     assert state.status(now + 3600) == "interrupted"
 
 

@@ -8,8 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import POLL, async_test, wait_until
-from fake_run import CLASS_NAMES, append_events, cycle_events, query_event, write_run
+from fake_run import CLASS_NAMES, append_events, cycle_events, fake_query, write_run
 
+from palsim.events import run_finished_event
 from tui.app import make_app
 from tui.curve import LearningCurve
 from tui.cycle_progress import CycleProgress
@@ -48,7 +49,7 @@ async def test_cycle_table_curve_and_status(runs_root: Path) -> None:
 
 
 def _labels(cycle: int) -> tuple[list[int], list[int]]:
-    query = query_event(cycle)
+    query = fake_query(cycle)
     return query["true_labels"], query["oracle_labels"]
 
 
@@ -93,7 +94,7 @@ async def test_log_that_grows_while_the_app_runs(runs_root: Path) -> None:
         await wait_until(pilot, lambda: progress.progress.epoch == 2)
         assert table_rows(screen)[2][:3] == ["2", "200", "…"]
         assert "epoch 2/3" in progress.render().plain
-        stop = {"event": "run_finished", "status": "interrupted", "error": "stopped by the user"}
+        stop = run_finished_event(status="interrupted", error="stopped by the user")
         append_events(run_dir, [*more[4:], stop])
         await wait_until(pilot, lambda: table_rows(screen)[2][2] == "75.88")
         await wait_until(pilot, lambda: progress.status == "interrupted")

@@ -5,7 +5,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from palsim.events import Event, read_events
+from palsim.events import Event, EventName, read_events
 from palsim.strategies import load_all
 from palsim.strategies.base import QueryContext, TrainSettings
 from palsim.strategies.pal import PalStrategy, select_in_subqueries
@@ -168,11 +168,11 @@ def test_select_returns_budget_distinct_unlabeled_indices_with_a_remainder_subqu
     assert len(chosen) == 10 and len(set(chosen)) == 10
     assert set(chosen) <= set(context.unlabeled.tolist())
     assert selection.scores is not None and len(selection.scores) == 10
-    phases = [e["phase"] for e in events if e["event"] == "phase"]
+    phases = [e["phase"] for e in events if e["event"] == EventName.PHASE]
     # 4 + 4 + 2: the scorer, the first scoring, then fine-tune and score before sub-queries 2, 3.
     assert phases == ["scorer", "score", "finetune", "score", "finetune", "score"]
-    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1]
-    assert all(e["phase"] == "scorer" for e in events if e["event"] == "epoch")
+    assert [e["epoch"] for e in events if e["event"] == EventName.EPOCH] == [1]
+    assert all(e["phase"] == "scorer" for e in events if e["event"] == EventName.EPOCH)
 
 
 def test_select_is_deterministic_for_a_seed() -> None:
@@ -209,5 +209,5 @@ def test_palsim_run_with_pal_through_the_cli(tmp_path) -> None:  # type: ignore[
     summary = json.loads(result.stdout)
     assert [cycle["labeled"] for cycle in summary["cycles"]] == [60, 100]
     events = read_events(tmp_path / "pal")
-    phases = {e["phase"] for e in events if e["event"] == "phase"}
+    phases = {e["phase"] for e in events if e["event"] == EventName.PHASE}
     assert {"scorer", "score", "finetune"} <= phases

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from palsim.cli import app
-from palsim.events import read_events
+from palsim.events import EventName, read_events
 from palsim.strategies import load_all
 from tests.conftest import requires_fashion_mnist
 
@@ -25,5 +25,5 @@ def test_every_registered_strategy_runs_a_tiny_study(tmp_path, name) -> None:
     assert summary["status"] == "finished"
     assert [cycle["labeled"] for cycle in summary["cycles"]] == [60, 100]
     events = read_events(tmp_path / "run")
-    (query,) = [event for event in events if event["event"] == "query"]
+    (query,) = [event for event in events if event["event"] == EventName.QUERY]
     assert len(set(query["indices"])) == 40

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from palsim.cli import app
 from palsim.config import RunConfig
-from palsim.events import read_events
+from palsim.events import EventName, read_events
 from palsim.store import read_summary
 from palsim.sweep.grid import Outcome, expand_grid, run_sweep
 from palsim.sweep.ray_backend import RAY_MISSING, RayBackend, gpu_share, import_ray
@@ -71,7 +71,7 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
         summary = read_summary(point.directory)
         assert summary["status"] == "finished"
         assert by_name[point.name].final_accuracy == summary["cycles"][-1]["test_accuracy"]
-        assert [e["event"] for e in read_events(point.directory)][-1] == "run_finished"
+        assert [e["event"] for e in read_events(point.directory)][-1] == EventName.RUN_FINISHED
 
     # The command line on the same instance: finished runs are skipped, the failure repeats.
     args = ["sweep", "--backend", "ray", "--strategy", "random", "--device", "cpu",
