@@ -28,6 +28,10 @@ from palsim.events import (
 
 CHECKPOINT_FILE = "checkpoint.json"
 ANNOTATIONS_FILE = "annotations.csv"
+#: The annotation log's columns, named as crowd-labeling tools (crowd-kit) read them: one row
+#: per answer; ``task`` is the item's training-split index, ``true_label`` its real class (to
+#: score an aggregation against), ``cycle`` the cycle whose query asked it (-1: the initial set).
+ANNOTATION_COLUMNS = ["task", "worker", "label", "true_label", "cycle"]
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
@@ -73,7 +77,7 @@ class RunStore:
         self._annotations = (directory / ANNOTATIONS_FILE).open("a", encoding="utf-8", newline="")
         self._annotation_writer = csv.writer(self._annotations)
         if self._annotations.tell() == 0:
-            self._annotation_writer.writerow(["item", "annotator", "label", "cycle"])
+            self._annotation_writer.writerow(ANNOTATION_COLUMNS)
 
     @classmethod
     def create(cls, directory: Path, config: dict[str, Any]) -> RunStore:
@@ -125,8 +129,9 @@ class RunStore:
             self.listener(event)
 
     def _log_answers(self, fields: dict[str, Any], cycle: int) -> None:
+        truth = dict(zip(fields.get("indices", []), fields.get("true_labels", []), strict=False))
         for item, annotator, label in fields.get("answers", []):
-            self._annotation_writer.writerow([item, annotator, label, cycle])
+            self._annotation_writer.writerow([item, annotator, label, truth.get(item, ""), cycle])
         self._annotations.flush()
 
     def save_checkpoint(self, state: dict[str, Any]) -> None:
@@ -159,11 +164,16 @@ def drop_answers_from(path: Path, cycle: int) -> None:
         return
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    kept = [row for row in rows[1:] if len(row) == 4 and row[3].lstrip("-").isdigit()]
-    kept = [row for row in kept if int(row[3]) < cycle]
+    header, *rows = rows or [[]]
+    if header == ["item", "annotator", "label", "cycle"]:
+        # Written before the log named its columns for crowd tools: keep it, true label unknown.
+        rows = [[*row[:3], "", *row[3:]] if len(row) == 4 else row for row in rows]
+    width = len(ANNOTATION_COLUMNS)
+    kept = [row for row in rows if len(row) == width and row[-1].lstrip("-").isdigit()]
+    kept = [row for row in kept if int(row[-1]) < cycle]
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with temporary.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([["item", "annotator", "label", "cycle"], *kept])
+        csv.writer(handle).writerows([ANNOTATION_COLUMNS, *kept])
     os.replace(temporary, path)
 
 

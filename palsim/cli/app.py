@@ -347,15 +347,23 @@ def report(
     output_format: str = typer.Option("table", "--format", help="table | csv | json | markdown."),
     plot: Path = typer.Option(None, help="Also draw learning curves and noise robustness here."),
     metric: str = typer.Option("final", help="Noise-robustness plot: final | aubc."),
+    baseline: str = typer.Option(
+        None, help="Paired differences to this strategy (same seeds), with 95% CIs."
+    ),
+    per_run: bool = typer.Option(
+        False, "--per-run", help="With --format csv: one row per run and cycle, not averaged."
+    ),
 ) -> None:
-    """Aggregate finished runs by dataset, oracle and strategy: mean ± std per cycle, AUBC.
+    """Aggregate finished runs by their whole configuration except the seeds: mean ± std per
+    cycle, AUBC; runs that differ in any other setting are reported apart.
 
     Unfinished, failed or corrupt runs are listed on stderr and skipped.
 
-    Example: palsim report runs/ --format markdown --plot curves.png
+    Example: palsim report runs/ --baseline random --format markdown --plot curves.png
     """
     from palsim.report.aggregate import report as build_report
-    from palsim.report.formats import FORMATS, render
+    from palsim.report.formats import FORMATS, notes, render
+    from palsim.report.paired import compare
     from palsim.report.plot import METRICS, import_pyplot, plot_report
 
     try:
@@ -363,6 +371,8 @@ def report(
             raise ValueError(f"--format {output_format!r}: choose one of: {', '.join(FORMATS)}")
         if metric not in METRICS:
             raise ValueError(f"--metric {metric!r}: choose one of: {', '.join(METRICS)}")
+        if per_run and output_format != "csv":
+            raise ValueError("--per-run applies to --format csv only")
         if plot is not None:
             import_pyplot()
         groups, skipped = build_report(runs_dir)
@@ -372,11 +382,17 @@ def report(
         print(f"skipped {directory}: {reason}", file=sys.stderr)
     if not groups:
         raise UsageFailure(f"no finished runs in {runs_dir}")
-    text = render(groups, skipped, output_format)
+    try:
+        comparisons = compare(groups, baseline) if baseline is not None else None
+    except ValueError as error:
+        raise UsageFailure(str(error)) from None
+    for line in notes(groups, comparisons):
+        print(line, file=sys.stderr)
+    text = render(groups, skipped, "per-run" if per_run else output_format, comparisons)
     if text is not None:
         sys.stdout.write(text)
     if plot is not None:
-        plot_report(groups, plot, metric)
+        plot_report(groups, plot, metric, comparisons)
         print(f"wrote {plot}", file=sys.stderr)
 
 

@@ -1,36 +1,31 @@
-"""Aggregate finished runs by (dataset, oracle, strategy): learning curves, AUBC, final accuracy.
+"""Group finished runs by their whole configuration except the seeds; statistics per group.
 
-For each group, over its runs (usually seeds): the mean, standard deviation (n - 1) and
-standard error of the test accuracy per cycle; the normalised area under the budget curve
-(AUBC: trapezoid of accuracy over the labeled count, divided by the labeled range, so it lies
-in [0, 1] like an accuracy); the final accuracy; and the realised label-noise rate of the
-final labeled set. A run that crashed, is unfinished or whose summary is corrupt is listed
-in ``skipped`` with the reason and never stops the report. Standard library only.
+Two runs are averaged together only when their configurations agree on every key that can
+change results (all but :data:`~palsim.report.runs.IGNORED_KEYS`). Where the runs under a
+folder differ in some key beyond dataset, oracle and strategy (other epochs in a subfolder,
+say), they form separate groups and each group names its value of every such key
+(:attr:`GroupStats.settings`), so the report says which key differs.
+
+For each group, over its runs (the seeds): mean, standard deviation (n - 1) and standard
+error of the test accuracy per cycle; the normalised area under the budget curve (AUBC:
+trapezoid of accuracy over the labeled count, divided by the labeled range, so it lies in
+[0, 1] like an accuracy); the final accuracy; the realised label-noise rate of the final
+labeled set. Standard library only.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, read_json_object
+from palsim.report.runs import RunResult, collect
 
-GroupKey = tuple[str, str, str]  # (dataset, oracle, strategy)
-
-
-@dataclass
-class RunResult:
-    """The parts of one finished run's summary.json that the report uses."""
-
-    directory: Path
-    key: GroupKey
-    seed: int | None
-    labeled: list[int]
-    accuracy: list[float]
-    noise_rate: float | None  # realised, over the final labeled set
+#: Keys every report shows in columns of their own, never among a group's settings.
+SHOWN_KEYS = ("dataset", "oracle", "strategy")
 
 
 @dataclass
@@ -51,26 +46,43 @@ class Spread:
 
 @dataclass
 class GroupStats:
-    """One (dataset, oracle, strategy) group over its runs."""
+    """Runs whose configurations agree on every key but the seeds."""
 
-    key: GroupKey
-    seeds: list[int | None]
+    members: list[RunResult]
     labeled: list[int]  # labeled count per cycle (the same in every run of the group)
     accuracy: list[Spread]  # per cycle
     aubc: Spread
     final_accuracy: Spread
     noise_rate: float | None  # mean realised noise rate of the final labeled set
-    directories: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)  # keys that differ between groups
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return self.members[0].identity
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(dataset, oracle, strategy)."""
+        run = self.members[0]
+        return run.dataset, run.oracle, run.strategy
 
     @property
     def runs(self) -> int:
-        return len(self.seeds)
+        return len(self.members)
+
+    @property
+    def seeds(self) -> list[int | None]:
+        return [run.seed for run in self.members]
+
+    @property
+    def directories(self) -> list[str]:
+        return [str(run.directory) for run in self.members]
 
 
 def aubc(labeled: list[int], accuracy: list[float]) -> float:
     """Trapezoid area of accuracy over labeled count, divided by the labeled range."""
-    if len(labeled) == 1:
-        return accuracy[0]
+    if len(labeled) == 1 or labeled[-1] == labeled[0]:
+        return accuracy[-1]
     area = sum(
         (labeled[i + 1] - labeled[i]) * (accuracy[i] + accuracy[i + 1]) / 2
         for i in range(len(labeled) - 1)
@@ -78,88 +90,89 @@ def aubc(labeled: list[int], accuracy: list[float]) -> float:
     return area / (labeled[-1] - labeled[0])
 
 
-def find_run_directories(root: Path) -> list[Path]:
-    """``root`` itself when it is a run directory, else every run directory below it."""
-    markers = (CONFIG_FILE, SUMMARY_FILE, EVENTS_FILE)
-    if any((root / marker).exists() for marker in markers):
-        return [root]
-    found = {path.parent for marker in markers for path in root.rglob(marker)}
-    return sorted(found)
-
-
-def load_run(directory: Path) -> RunResult:
-    """Read a finished run; ValueError says why it cannot be used."""
-    path = directory / SUMMARY_FILE
-    if not path.exists():
-        raise ValueError("no summary.json (the run crashed before writing one)")
-    summary = read_json_object(path)
-    if summary is None:
-        raise ValueError("summary.json is unreadable or not valid JSON")
-    status = summary.get("status")
-    if status == "failed":
-        raise ValueError(f"the run failed: {summary.get('error') or 'no error recorded'}")
-    if status != "finished":
-        raise ValueError(f"unfinished (status {status}); finish it with palsim run --resume DIR")
-    try:
-        config, cycles = summary["config"], summary["cycles"]
-        key = (str(config["dataset"]), str(config["oracle"]), str(config["strategy"]))
-        labeled = [int(cycle["labeled"]) for cycle in cycles]
-        accuracy = [float(cycle["test_accuracy"]) for cycle in cycles]
-        last = cycles[-1]
-        noise = last.get("noise_rate")
-        if noise is None and "noisy_labels" in last:
-            noise = last["noisy_labels"] / last["labeled"]
-    except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError):
-        raise ValueError("summary.json lacks the config or the cycles' accuracies") from None
-    seed = config.get("seed") if isinstance(config.get("seed"), int) else None
-    noise_rate = float(noise) if noise is not None else None
-    return RunResult(directory, key, seed, labeled, accuracy, noise_rate)
-
-
-def collect(root: Path) -> tuple[list[RunResult], list[tuple[Path, str]]]:
-    """Finished runs under ``root``, and (directory, reason) for every run skipped."""
-    results: list[RunResult] = []
-    skipped: list[tuple[Path, str]] = []
-    for directory in find_run_directories(root):
-        try:
-            results.append(load_run(directory))
-        except ValueError as reason:
-            skipped.append((directory, str(reason)))
-    return results, skipped
+def identity_text(identity: dict[str, Any]) -> str:
+    """A canonical text of a configuration: equal texts mean equal settings."""
+    return json.dumps(identity, sort_keys=True, default=str)
 
 
 def aggregate(results: list[RunResult]) -> tuple[list[GroupStats], list[tuple[Path, str]]]:
-    """Group by (dataset, oracle, strategy); runs whose labeled counts differ from most of
-    their group's are skipped (averaging different budgets cycle by cycle would mislead)."""
-    groups: dict[GroupKey, list[RunResult]] = {}
+    """Group by the whole configuration except the seeds. Within a group, a run whose labeled
+    counts differ from most of the group's, or that repeats a seed already in the group (a
+    copied folder), is skipped: either would make the average mean something else."""
+    buckets: dict[str, list[RunResult]] = {}
     for result in results:
-        groups.setdefault(result.key, []).append(result)
-    stats: list[GroupStats] = []
+        buckets.setdefault(identity_text(result.identity), []).append(result)
+    groups: list[GroupStats] = []
     skipped: list[tuple[Path, str]] = []
-    for key in sorted(groups):
-        runs = groups[key]
-        common = Counter(tuple(run.labeled) for run in runs).most_common(1)[0][0]
-        for run in runs:
-            if tuple(run.labeled) != common:
-                reason = f"labeled counts {run.labeled} differ from its group's {list(common)}"
-                skipped.append((run.directory, reason))
-        stats.append(group_stats(key, [run for run in runs if tuple(run.labeled) == common]))
-    return stats, skipped
+    for runs in buckets.values():
+        kept, dropped = keep_comparable(sorted(runs, key=lambda run: str(run.directory)))
+        skipped += dropped
+        groups.append(group_stats(kept))
+    name_differences(groups)
+    groups.sort(key=lambda group: (*group.key, settings_text(group.settings)))
+    return groups, skipped
 
 
-def group_stats(key: GroupKey, runs: list[RunResult]) -> GroupStats:
+def keep_comparable(runs: list[RunResult]) -> tuple[list[RunResult], list[tuple[Path, str]]]:
+    common = Counter(tuple(run.labeled) for run in runs).most_common(1)[0][0]
+    kept: list[RunResult] = []
+    skipped: list[tuple[Path, str]] = []
+    first_of: dict[tuple[int | None, int | None], Path] = {}
+    for run in runs:
+        if tuple(run.labeled) != common:
+            reason = f"labeled counts {run.labeled} differ from its group's {list(common)}"
+            skipped.append((run.directory, reason))
+        elif run.seeds in first_of and run.seed is not None:
+            reason = f"same configuration and seeds as {first_of[run.seeds]} (a copy?)"
+            skipped.append((run.directory, reason))
+        else:
+            first_of.setdefault(run.seeds, run.directory)
+            kept.append(run)
+    return kept, skipped
+
+
+def group_stats(runs: list[RunResult]) -> GroupStats:
     cycles = len(runs[0].labeled)
     noise = [run.noise_rate for run in runs if run.noise_rate is not None]
     return GroupStats(
-        key=key,
-        seeds=[run.seed for run in runs],
+        members=runs,
         labeled=runs[0].labeled,
         accuracy=[Spread.of([run.accuracy[c] for run in runs]) for c in range(cycles)],
         aubc=Spread.of([aubc(run.labeled, run.accuracy) for run in runs]),
         final_accuracy=Spread.of([run.accuracy[-1] for run in runs]),
         noise_rate=sum(noise) / len(noise) if noise else None,
-        directories=[str(run.directory) for run in runs],
     )
+
+
+MISSING = "-"  # the value shown for a key that a run's configuration lacks (an older run)
+
+
+def differing_keys(groups: list[GroupStats]) -> list[str]:
+    """Keys beyond dataset, oracle and strategy whose values are not the same in all groups."""
+    keys = sorted({key for group in groups for key in group.identity} - set(SHOWN_KEYS))
+    return [
+        key
+        for key in keys
+        if len({identity_text(group.identity.get(key, MISSING)) for group in groups}) > 1
+    ]
+
+
+def name_differences(groups: list[GroupStats]) -> None:
+    """Give each group its value of every key that differs between the groups."""
+    keys = differing_keys(groups)
+    for group in groups:
+        group.settings = {key: group.identity.get(key, MISSING) for key in keys}
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}={value_text(v)}" for k, v in sorted(value.items())) + "}"
+    return "null" if value is None else str(value)
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """``epochs=30, model=resnet18``: how a group's configuration differs from the others'."""
+    return ", ".join(f"{key}={value_text(value)}" for key, value in settings.items())
 
 
 def report(root: Path) -> tuple[list[GroupStats], list[tuple[Path, str]]]:
@@ -169,22 +182,3 @@ def report(root: Path) -> tuple[list[GroupStats], list[tuple[Path, str]]]:
     results, skipped = collect(root)
     groups, mismatched = aggregate(results)
     return groups, skipped + mismatched
-
-
-def spread_dict(spread: Spread) -> dict[str, Any]:
-    return {"mean": spread.mean, "std": spread.std, "sem": spread.sem}
-
-
-def group_dict(group: GroupStats) -> dict[str, Any]:
-    """A JSON-ready form of a group."""
-    dataset, oracle, strategy = group.key
-    cycles = [
-        {"cycle": cycle, "labeled": labeled, **spread_dict(spread)}
-        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
-    ]
-    return {
-        "dataset": dataset, "oracle": oracle, "strategy": strategy, "runs": group.runs,
-        "seeds": group.seeds, "final_accuracy": spread_dict(group.final_accuracy),
-        "aubc": spread_dict(group.aubc), "noise_rate": group.noise_rate, "cycles": cycles,
-        "directories": group.directories,
-    }  # fmt: skip

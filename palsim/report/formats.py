@@ -1,7 +1,10 @@
 """Render a report: a Rich table for people, or CSV, JSON and Markdown for scripts and papers.
 
 CSV is long-form, one row per (group, cycle), with the group's AUBC, final accuracy and noise
-rate repeated on each row, so that pandas or a spreadsheet reads it without reshaping.
+rate repeated on each row, so that pandas or a spreadsheet reads it without reshaping; with
+``--baseline`` each row also carries the paired difference to the baseline and its 95%
+confidence interval. ``--per-run`` writes one row per run and cycle instead
+(:mod:`~palsim.report.per_run`). Numbers are written at full precision, never rounded.
 """
 
 from __future__ import annotations
@@ -10,116 +13,167 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
-from palsim.report.aggregate import GroupStats, Spread, group_dict
+from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.paired import Comparison, Paired
+from palsim.report.rows import STD_NOTE, TextTable, report_tables
 
 FORMATS = ("table", "csv", "json", "markdown")
 
 CSV_COLUMNS = [
-    "dataset", "oracle", "strategy", "runs", "cycle", "labeled", "accuracy_mean",
+    "dataset", "oracle", "strategy", "settings", "runs", "cycle", "labeled", "accuracy_mean",
     "accuracy_std", "accuracy_sem", "aubc_mean", "aubc_std", "final_accuracy_mean",
     "final_accuracy_std", "noise_rate",
 ]  # fmt: skip
+PAIRED_CSV_COLUMNS = [
+    "baseline", "pairs", "accuracy_diff_mean", "accuracy_diff_ci95_low",
+    "accuracy_diff_ci95_high", "aubc_diff_mean", "aubc_diff_ci95_low", "aubc_diff_ci95_high",
+]  # fmt: skip
 
 
-def plus_minus(spread: Spread) -> str:
-    return f"{spread.mean:.4f} ± {spread.std:.4f}"
+def blank_if_none(value: float | None) -> float | str:
+    return "" if value is None else value
 
 
-def noise_text(group: GroupStats) -> str:
-    return "-" if group.noise_rate is None else f"{group.noise_rate:.3f}"
-
-
-def summary_rows(groups: list[GroupStats]) -> list[list[str]]:
-    """dataset, oracle, strategy, runs, final accuracy, AUBC, realised noise: one row a group."""
+def paired_cells(comparison: Comparison | None, cycle: int) -> list[Any]:
+    """The paired columns of one CSV row: blank for the baseline itself and unpaired groups."""
+    if comparison is None:
+        return [""] * 8
+    if comparison.aubc is None:
+        return [comparison.baseline, 0, *[""] * 6]
+    at, total = comparison.cycles[cycle], comparison.aubc
     return [
-        [*group.key, str(group.runs), plus_minus(group.final_accuracy), plus_minus(group.aubc),
-         noise_text(group)]
-        for group in groups
+        comparison.baseline, at.n, at.mean, blank_if_none(at.low), blank_if_none(at.high),
+        total.mean, blank_if_none(total.low), blank_if_none(total.high),
     ]  # fmt: skip
 
 
-def cycle_rows(groups: list[GroupStats]) -> list[list[str]]:
-    """dataset, oracle, strategy, cycle, labeled, accuracy mean ± std, standard error."""
-    return [
-        [*group.key, str(cycle), str(labeled), plus_minus(spread), f"{spread.sem:.4f}"]
-        for group in groups
-        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
-    ]
-
-
-SUMMARY_HEADER = ["dataset", "oracle", "strategy", "runs", "final accuracy", "AUBC", "noise"]
-CYCLE_HEADER = ["dataset", "oracle", "strategy", "cycle", "labeled", "accuracy", "s.e."]
-
-
-def to_csv(groups: list[GroupStats]) -> str:
+def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + (PAIRED_CSV_COLUMNS if comparisons is not None else []))
+    compared = {id(c.group): c for c in comparisons or []}
     for group in groups:
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True)):
-            writer.writerow([
-                *group.key, group.runs, cycle, labeled, spread.mean, spread.std, spread.sem,
-                group.aubc.mean, group.aubc.std, group.final_accuracy.mean,
-                group.final_accuracy.std, "" if group.noise_rate is None else group.noise_rate,
-            ])  # fmt: skip
+            row = [
+                *group.key, settings_text(group.settings), group.runs, cycle, labeled,
+                spread.mean, spread.std, spread.sem, group.aubc.mean, group.aubc.std,
+                group.final_accuracy.mean, group.final_accuracy.std,
+                blank_if_none(group.noise_rate),
+            ]  # fmt: skip
+            if comparisons is not None:
+                row += paired_cells(compared.get(id(group)), cycle)
+            writer.writerow(row)
     return buffer.getvalue()
 
 
-def to_json(groups: list[GroupStats], skipped: list[tuple[Path, str]]) -> str:
-    value = {
+def spread_dict(spread: Spread) -> dict[str, Any]:
+    return {"mean": spread.mean, "std": spread.std, "sem": spread.sem}
+
+
+def paired_dict(paired: Paired) -> dict[str, Any]:
+    return {"mean": paired.mean, "ci95_low": paired.low, "ci95_high": paired.high, "n": paired.n}
+
+
+def group_dict(group: GroupStats) -> dict[str, Any]:
+    """A JSON-ready form of a group."""
+    dataset, oracle, strategy = group.key
+    cycles = [
+        {"cycle": cycle, "labeled": labeled, **spread_dict(spread)}
+        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
+    ]
+    return {
+        "dataset": dataset, "oracle": oracle, "strategy": strategy, "settings": group.settings,
+        "config": group.identity, "runs": group.runs, "seeds": group.seeds,
+        "final_accuracy": spread_dict(group.final_accuracy), "aubc": spread_dict(group.aubc),
+        "noise_rate": group.noise_rate, "cycles": cycles, "directories": group.directories,
+    }  # fmt: skip
+
+
+def comparison_dict(comparison: Comparison) -> dict[str, Any]:
+    dataset, oracle, strategy = comparison.group.key
+    return {
+        "dataset": dataset, "oracle": oracle, "strategy": strategy,
+        "settings": comparison.group.settings, "seeds": comparison.seeds,
+        "aubc": paired_dict(comparison.aubc) if comparison.aubc else None,
+        "cycles": [
+            {"cycle": cycle, "labeled": labeled, **paired_dict(paired)}
+            for cycle, (labeled, paired) in enumerate(
+                zip(comparison.group.labeled, comparison.cycles, strict=False))
+        ],
+        "reason": comparison.reason,
+    }  # fmt: skip
+
+
+def to_json(
+    groups: list[GroupStats],
+    skipped: list[tuple[Path, str]],
+    comparisons: list[Comparison] | None = None,
+) -> str:
+    value: dict[str, Any] = {
+        "statistics": f"{STD_NOTE}; sem = std / sqrt(n)",
         "groups": [group_dict(group) for group in groups],
         "skipped": [{"directory": str(path), "reason": reason} for path, reason in skipped],
     }
+    if comparisons is not None:
+        value["paired"] = {
+            "baseline": comparisons[0].baseline if comparisons else None,
+            "statistics": "mean of (strategy - baseline) over runs of the same seeds; "
+            "ci95: 95% confidence interval, t-distribution with n - 1 dof",
+            "comparisons": [comparison_dict(comparison) for comparison in comparisons],
+        }
     return json.dumps(value, indent=1)
 
 
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+def markdown_table(table: TextTable) -> str:
+    lines = [f"{table.title}:", "", "| " + " | ".join(table.header) + " |"]
+    lines += ["|" + "---|" * len(table.header)]
+    lines += ["| " + " | ".join(row) + " |" for row in table.rows]
     return "\n".join(lines)
 
 
-def to_markdown(groups: list[GroupStats]) -> str:
-    return (
-        markdown_table(SUMMARY_HEADER, summary_rows(groups))
-        + "\n\nTest accuracy per cycle (mean ± std over runs, standard error):\n\n"
-        + markdown_table(CYCLE_HEADER, cycle_rows(groups))
-        + "\n"
-    )
+def to_markdown(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
+    return "\n\n".join(markdown_table(t) for t in report_tables(groups, comparisons)) + "\n"
 
 
-def print_tables(groups: list[GroupStats]) -> None:
-    """Two Rich tables on stdout: one row per group, then one row per group and cycle."""
-    from rich.console import Console
-    from rich.table import Table
+def render(
+    groups: list[GroupStats],
+    skipped: list[tuple[Path, str]],
+    fmt: str,
+    comparisons: list[Comparison] | None = None,
+) -> str | None:
+    """The report as text in ``fmt`` (or ``per-run``: the per-run CSV); None for ``table``,
+    which prints itself."""
+    if fmt == "per-run":
+        from palsim.report.per_run import to_per_run_csv
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = 200  # a file or a pipe: one line per row, never wrapped cells
-    for title, header, rows in (
-        ("Runs by dataset, oracle and strategy (mean ± std)", SUMMARY_HEADER,
-         summary_rows(groups)),
-        ("Test accuracy per cycle", CYCLE_HEADER, cycle_rows(groups)),
-    ):  # fmt: skip
-        table = Table(title=title)
-        for name in header:
-            left = name in header[:3]
-            table.add_column(name, justify="left" if left else "right", no_wrap=not left)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
-
-
-def render(groups: list[GroupStats], skipped: list[tuple[Path, str]], fmt: str) -> str | None:
-    """The report as text in ``fmt``; None for ``table``, which prints itself."""
+        return to_per_run_csv(groups, comparisons)
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "table":
-        print_tables(groups)
+        from palsim.report.table import print_tables
+
+        print_tables(report_tables(groups, comparisons))
         return None
     if fmt == "csv":
-        return to_csv(groups)
+        return to_csv(groups, comparisons)
     if fmt == "json":
-        return to_json(groups, skipped)
-    return to_markdown(groups)
+        return to_json(groups, skipped, comparisons)
+    return to_markdown(groups, comparisons)
+
+
+
+def notes(groups: list[GroupStats], comparisons: list[Comparison] | None) -> list[str]:
+    """Lines for stderr: the settings that tell groups apart, groups left without a baseline."""
+    lines: list[str] = []
+    keys = sorted({key for group in groups for key in group.settings})
+    if keys:
+        lines.append(f"note: runs differ in {', '.join(keys)}; each setting is reported apart")
+    for comparison in comparisons or []:
+        if comparison.reason:
+            name = " ".join(comparison.group.key)
+            if comparison.group.settings:
+                name += f" [{settings_text(comparison.group.settings)}]"
+            lines.append(f"not compared: {name}: {comparison.reason}")
+    return lines

@@ -1,10 +1,17 @@
-"""Plot a report: learning curves with std bands, and accuracy against the label-noise rate.
+"""Plot a report: learning curves with std bands, accuracy against the noise rate, and (with a
+baseline) paired differences with 95% confidence bands.
 
-One row of panels per dataset: a learning-curve panel per oracle (one line per strategy,
-mean test accuracy over runs with a band of one standard deviation), then a noise-robustness
-panel (final accuracy or AUBC against the realised noise rate of the final labeled set, one
-line per strategy, error bars of one standard deviation). matplotlib is an optional extra
-(``pip install palsim[plot]``), imported only here, with the file-only Agg backend.
+One row of panels per dataset: a learning-curve panel per oracle (one line per group, mean
+test accuracy over seeds with a band of ± one standard deviation), then a noise-robustness
+panel: final accuracy or AUBC against the oracle's nominal noise rate, one line per strategy
+and noise family (``noisy:0 -> noisy:0.1 -> noisy:0.3``; ``pair:0.15`` is another line), error
+bars of ± one std. A perfect oracle is rate 0 of every family: it starts each family's line
+unless that family has a rate-0 run of its own. Oracles without one rate (matrix files,
+annotator pools, replays) appear in the learning curves only. With ``--baseline``, a second
+row per dataset shows each strategy's paired accuracy difference to the baseline per cycle
+with its 95% confidence band. Groups that differ in other settings are separate lines,
+labelled with those settings. matplotlib is an optional extra (``pip install palsim[plot]``),
+imported only here, with the file-only Agg backend.
 """
 
 from __future__ import annotations
@@ -12,10 +19,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from palsim.report.aggregate import GroupStats
+from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.paired import Comparison
 
 METRICS = {"final": "final test accuracy", "aubc": "AUBC (normalised)"}
 PLOT_MISSING = "--plot needs matplotlib, which is not installed here: pip install palsim[plot]"
+#: Spec names that are one noise model under two names.
+FAMILY_ALIASES = {"uniform": "noisy"}
+PERFECT = "perfect"
 
 
 def import_pyplot() -> Any:
@@ -29,27 +40,51 @@ def import_pyplot() -> Any:
     return plt
 
 
-def plot_report(groups: list[GroupStats], path: Path, metric: str = "final") -> None:
+def noise_family(spec: str) -> tuple[str, float] | None:
+    """(family, nominal rate) of an oracle spec with one rate: ``pair:0.15`` -> ("pair", 0.15);
+    ``perfect`` -> ("perfect", 0.0); None for specs without one rate (files, annotator pools)."""
+    name, _, argument = spec.strip().partition(":")
+    if name == PERFECT and not argument:
+        return PERFECT, 0.0
+    try:
+        rate = float(argument)
+    except ValueError:
+        return None
+    return (FAMILY_ALIASES.get(name, name), rate) if 0.0 <= rate <= 1.0 else None
+
+
+def label(group: GroupStats) -> str:
+    text = settings_text(group.settings)
+    return f"{group.key[2]} [{text}]" if text else group.key[2]
+
+
+def plot_report(groups: list[GroupStats], path: Path, metric: str = "final",
+                comparisons: list[Comparison] | None = None) -> None:  # fmt: skip
     """Write the figure to ``path`` (the format follows its suffix: .png, .pdf, .svg)."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
     plt = import_pyplot()
     datasets = sorted({group.key[0] for group in groups})
     oracles = sorted({group.key[1] for group in groups})
-    strategies = sorted({group.key[2] for group in groups})
-    colours = {name: f"C{i % 10}" for i, name in enumerate(strategies)}
+    colours = {name: f"C{i % 10}" for i, name in enumerate(sorted({label(g) for g in groups}))}
+    rows_per_dataset = 1 if comparisons is None else 2
     columns = len(oracles) + 1
-    figure, axes = plt.subplots(
-        len(datasets), columns, figsize=(4 * columns, 3.4 * len(datasets)), squeeze=False
-    )
-    for row, dataset in enumerate(datasets):
+    figure, axes = plt.subplots(rows_per_dataset * len(datasets), columns,
+                                figsize=(4 * columns, 3.4 * rows_per_dataset * len(datasets)),
+                                squeeze=False)  # fmt: skip
+    for index, dataset in enumerate(datasets):
+        row = axes[rows_per_dataset * index]
         mine = [group for group in groups if group.key[0] == dataset]
         for column, oracle in enumerate(oracles):
-            draw_curves(axes[row][column], [g for g in mine if g.key[1] == oracle], colours)
-            axes[row][column].set_title(f"{dataset}, oracle {oracle}", fontsize=9)
-        share_y_range(axes[row][:-1])
-        draw_robustness(axes[row][-1], mine, colours, metric)
-        axes[row][-1].set_title(f"{dataset}: {METRICS[metric]} vs noise", fontsize=9)
+            draw_curves(row[column], [g for g in mine if g.key[1] == oracle], colours)
+            row[column].set_title(f"{dataset}, oracle {oracle}\nband: ± 1 std over seeds",
+                                  fontsize=8)  # fmt: skip
+        share_y_range(row[:-1])
+        draw_robustness(row[-1], mine, colours, metric)
+        row[-1].set_title(f"{dataset}: {METRICS[metric]} vs noise rate\nbars: ± 1 std over seeds",
+                          fontsize=8)  # fmt: skip
+        if comparisons is not None:
+            draw_paired_row(axes[2 * index + 1], dataset, oracles, comparisons, colours)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
@@ -63,14 +98,14 @@ def share_y_range(panels: list[Any]) -> None:
 
 
 def draw_curves(axis: Any, groups: list[GroupStats], colours: dict[str, str]) -> None:
-    """Mean test accuracy over the labeled count, with a band of one standard deviation."""
+    """Mean test accuracy over the labeled count, with a band of ± one standard deviation."""
     for group in groups:
         mean = [spread.mean for spread in group.accuracy]
         low = [spread.mean - spread.std for spread in group.accuracy]
         high = [spread.mean + spread.std for spread in group.accuracy]
-        colour = colours[group.key[2]]
+        colour = colours[label(group)]
         axis.plot(group.labeled, mean, marker="o", markersize=3, color=colour,
-                  label=f"{group.key[2]} (n={group.runs})")  # fmt: skip
+                  label=f"{label(group)} (n={group.runs})")  # fmt: skip
         axis.fill_between(group.labeled, low, high, color=colour, alpha=0.2, linewidth=0)
     axis.set_xlabel("labeled samples")
     axis.set_ylabel("test accuracy")
@@ -78,19 +113,72 @@ def draw_curves(axis: Any, groups: list[GroupStats], colours: dict[str, str]) ->
         axis.legend(fontsize=7)
 
 
+Line = tuple[str, str]  # (group label: strategy [settings], noise family)
+Points = list[tuple[float, Spread]]  # (nominal noise rate, the metric over seeds)
+
+
+def robustness_lines(groups: list[GroupStats], metric: str) -> dict[Line, Points]:
+    """(group label, family) -> (nominal rate, metric) points sorted by rate; a perfect
+    oracle is rate 0 of each family of its label that has no rate-0 point of its own."""
+    lines: dict[Line, Points] = {}
+    perfect: dict[str, Spread] = {}
+    for group in groups:
+        family = noise_family(group.key[1])
+        value = group.final_accuracy if metric == "final" else group.aubc
+        if family is not None and family[0] == PERFECT:
+            perfect[label(group)] = value
+        elif family is not None:
+            lines.setdefault((label(group), family[0]), []).append((family[1], value))
+    for (name, _), points in lines.items():
+        if name in perfect and all(rate > 0 for rate, _ in points):
+            points.append((0.0, perfect[name]))
+    for name, value in perfect.items():
+        if not any(other == name for other, _ in lines):
+            lines[(name, PERFECT)] = [(0.0, value)]
+    return {line: sorted(points, key=lambda p: p[0]) for line, points in sorted(lines.items())}
+
+
 def draw_robustness(
     axis: Any, groups: list[GroupStats], colours: dict[str, str], metric: str
 ) -> None:
-    """One line per strategy: the metric against the realised noise rate, sorted by noise."""
-    for strategy in sorted({group.key[2] for group in groups}):
-        mine = [g for g in groups if g.key[2] == strategy and g.noise_rate is not None]
-        mine.sort(key=lambda group: group.noise_rate or 0.0)
-        points = [(g.noise_rate, g.final_accuracy if metric == "final" else g.aubc) for g in mine]
-        if not points:
-            continue
+    """One line per group label and noise family: the metric against the nominal rate."""
+    lines = robustness_lines(groups, metric)
+    families = sorted({family for _, family in lines})
+    styles = ["-", "--", ":", "-."]
+    for (name, family), points in lines.items():
         axis.errorbar([x for x, _ in points], [s.mean for _, s in points],
                       yerr=[s.std for _, s in points], marker="o", markersize=3, capsize=3,
-                      color=colours[strategy], label=strategy)  # fmt: skip
-    axis.set_xlabel("realised label-noise rate")
+                      color=colours[name], label=f"{name}, {family}",
+                      linestyle=styles[families.index(family) % len(styles)])  # fmt: skip
+    axis.set_xlabel("oracle noise rate (nominal, per family)")
     axis.set_ylabel(METRICS[metric])
-    axis.legend(fontsize=7)
+    if lines:
+        axis.legend(fontsize=7)
+
+
+def draw_paired_row(row: list[Any], dataset: str, oracles: list[str],
+                    comparisons: list[Comparison], colours: dict[str, str]) -> None:  # fmt: skip
+    """Per oracle: accuracy minus the baseline's, per cycle, with its 95% confidence band."""
+    baseline = comparisons[0].baseline if comparisons else "baseline"
+    for column, oracle in enumerate(oracles):
+        axis = row[column]
+        for comparison in comparisons:
+            group = comparison.group
+            if group.key[:2] != (dataset, oracle) or comparison.aubc is None:
+                continue
+            mean = [paired.mean for paired in comparison.cycles]
+            axis.plot(group.labeled, mean, marker="o", markersize=3, color=colours[label(group)],
+                      label=f"{label(group)} (pairs={comparison.aubc.n})")  # fmt: skip
+            if comparison.aubc.n > 1:
+                low = [paired.low for paired in comparison.cycles]
+                high = [paired.high for paired in comparison.cycles]
+                axis.fill_between(group.labeled, low, high, color=colours[label(group)],
+                                  alpha=0.2, linewidth=0)  # fmt: skip
+        axis.axhline(0.0, color="grey", linewidth=0.8)
+        axis.set_title(f"{dataset}, oracle {oracle}: minus {baseline}, same seeds\n"
+                       "band: 95% CI (t, n - 1 dof)", fontsize=8)  # fmt: skip
+        axis.set_xlabel("labeled samples")
+        axis.set_ylabel(f"Δ test accuracy vs {baseline}")
+        if axis.lines[:-1]:
+            axis.legend(fontsize=7)
+    row[-1].set_visible(False)

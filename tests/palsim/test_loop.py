@@ -53,7 +53,7 @@ def test_noisy_oracle_realises_its_rate(tmp_path) -> None:
     assert summary["cycles"][0]["label_cost"] == 100.0  # one unit per label
     assert last["total_label_cost"] == 400.0
     lines = (tmp_path / "noisy" / "annotations.csv").read_text().splitlines()
-    assert lines[0] == "item,annotator,label,cycle" and len(lines) == 1 + 400
+    assert lines[0] == "task,worker,label,true_label,cycle" and len(lines) == 1 + 400
 
 
 @requires_fashion_mnist

@@ -138,12 +138,27 @@ def test_resume_without_a_checkpoint_starts_over(tmp_path) -> None:
     summary = read_summary(tmp_path / "early")
     assert summary["status"] == "finished" and len(summary["cycles"]) == 3
     rows = (tmp_path / "early" / "annotations.csv").read_text().splitlines()
-    assert rows[0] == "item,annotator,label,cycle" and len(rows) == 1 + 40 + 2 * 40
+    assert rows[0] == "task,worker,label,true_label,cycle" and len(rows) == 1 + 40 + 2 * 40
 
 
 def test_reopen_drops_the_answers_of_cycles_it_will_replay(tmp_path) -> None:
     path = tmp_path / "run" / "annotations.csv"
     RunStore.create(tmp_path / "run", {}).finish("interrupted")
-    path.write_text("item,annotator,label,cycle\n1,a1,3,-1\n2,a2,4,0\n3,a3,5,1\n4,a1")
+    # The last row was cut short by a kill; read in the old layout it would be a cycle-0 answer.
+    path.write_text(
+        "task,worker,label,true_label,cycle\n1,a1,3,3,-1\n2,a2,4,0,0\n3,a3,5,5,1\n4,a1,3,0"
+    )
     RunStore.reopen(tmp_path / "run", cycles=[{"cycle": 0}], replay_from=1).finish("finished")
-    assert path.read_text().splitlines() == ["item,annotator,label,cycle", "1,a1,3,-1", "2,a2,4,0"]
+    assert path.read_text().splitlines() == [
+        "task,worker,label,true_label,cycle", "1,a1,3,3,-1", "2,a2,4,0,0"
+    ]  # fmt: skip
+
+
+def test_reopen_keeps_a_log_in_the_older_four_column_layout(tmp_path) -> None:
+    path = tmp_path / "run" / "annotations.csv"
+    RunStore.create(tmp_path / "run", {}).finish("interrupted")
+    path.write_text("item,annotator,label,cycle\n1,a1,3,-1\n2,a2,4,0\n3,a3,5,1\n")
+    RunStore.reopen(tmp_path / "run", cycles=[{"cycle": 0}], replay_from=1).finish("finished")
+    assert path.read_text().splitlines() == [
+        "task,worker,label,true_label,cycle", "1,a1,3,,-1", "2,a2,4,,0"
+    ]  # fmt: skip

@@ -19,16 +19,19 @@ def test_store_writes_events_summary_and_annotations(tmp_path) -> None:
         "cycles": [],
         "status": "running",
     }
-    answer = {"indices": [5], "true_labels": [3], "oracle_labels": [3], "annotators": None}
-    store.emit(query_event(cycle=0, scores=None, answers=[[5, "oracle", 3]], cost=1.0, **answer))
+    answer = {"indices": [5, 6], "true_labels": [3, 1], "oracle_labels": [3, 2],
+              "annotators": None}  # fmt: skip
+    store.emit(query_event(cycle=0, scores=None, answers=[[5, "oracle", 3], [6, "oracle", 2]],
+                           cost=2.0, **answer))  # fmt: skip
     store.emit(cycle_finished_event(record={"cycle": 0, "test_accuracy": 0.5}))
     assert read_summary(tmp_path / "run")["cycles"] == [{"cycle": 0, "test_accuracy": 0.5}]
     summary = store.finish("finished")
     assert summary["status"] == "finished"
     assert [e["event"] for e in read_events(tmp_path / "run")][-1] == EventName.RUN_FINISHED
     assert (tmp_path / "run" / "annotations.csv").read_text().splitlines() == [
-        "item,annotator,label,cycle",
-        "5,oracle,3,0",
+        "task,worker,label,true_label,cycle",
+        "5,oracle,3,3,0",
+        "6,oracle,2,1,0",
     ]
 
 

@@ -1,0 +1,131 @@
+"""The report as rows of text, shared by the terminal table and the Markdown tables.
+
+Each table is a :class:`TextTable`: a title that says what every ± means, a header and rows.
+Columns that hold the same value in every row of a report (the dataset, usually) can be
+lifted into the title, so that a terminal table keeps the oracle column whole at 80 columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.paired import INTERVAL_NOTE, Comparison, Paired
+
+STD_NOTE = "mean ± std over seeds (std with n - 1)"
+
+
+@dataclass
+class TextTable:
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    left: int  # how many leading columns are names (left-aligned, the rest are numbers)
+
+    def without_constant_columns(self, names: tuple[str, ...]) -> TextTable:
+        """Move the named columns whose value is one and the same in every row into the title."""
+        lifted = [
+            index
+            for index, name in enumerate(self.header)
+            if name in names and self.rows and len({row[index] for row in self.rows}) == 1
+        ]
+        if not lifted:
+            return self
+        keep = [index for index in range(len(self.header)) if index not in lifted]
+        values = ", ".join(self.rows[0][index] for index in lifted)
+        return TextTable(
+            f"{values}: {self.title}",
+            [self.header[index] for index in keep],
+            [[row[index] for index in keep] for row in self.rows],
+            self.left - len(lifted),
+        )
+
+
+def plus_minus(spread: Spread) -> str:
+    return f"{spread.mean:.4f} ± {spread.std:.4f}"
+
+
+def difference(paired: Paired | None) -> str:
+    """``+0.0123 ± 0.0163`` (95% CI half-width), or ``+0.0123 (1 pair)`` without an interval."""
+    if paired is None:
+        return "-"
+    if paired.half_width is None:
+        return f"{paired.mean:+.4f} (1 pair)"
+    return f"{paired.mean:+.4f} ± {paired.half_width:.4f}"
+
+
+def noise_text(group: GroupStats) -> str:
+    return "-" if group.noise_rate is None else f"{group.noise_rate:.3f}"
+
+
+def names(group: GroupStats, with_settings: bool) -> list[str]:
+    """dataset, oracle, strategy (and the settings that tell groups apart, when any differ)."""
+    return [*group.key, settings_text(group.settings)] if with_settings else [*group.key]
+
+
+def name_header(with_settings: bool) -> list[str]:
+    return ["dataset", "oracle", "strategy", *(["settings"] if with_settings else [])]
+
+
+def summary_table(groups: list[GroupStats]) -> TextTable:
+    """One row a group: runs, final accuracy, AUBC, realised noise."""
+    with_settings = any(group.settings for group in groups)
+    rows = [
+        [*names(group, with_settings), str(group.runs), plus_minus(group.final_accuracy),
+         plus_minus(group.aubc), noise_text(group)]
+        for group in groups
+    ]  # fmt: skip
+    header = [*name_header(with_settings), "runs", "final accuracy", "AUBC", "noise"]
+    return TextTable(f"Runs by configuration ({STD_NOTE})", header, rows, len(header) - 4)
+
+
+def cycle_table(groups: list[GroupStats]) -> TextTable:
+    """One row a group and cycle: labeled count, accuracy mean ± std, standard error."""
+    with_settings = any(group.settings for group in groups)
+    rows = [
+        [*names(group, with_settings), str(cycle), str(labeled), plus_minus(spread),
+         f"{spread.sem:.4f}"]
+        for group in groups
+        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
+    ]  # fmt: skip
+    header = [*name_header(with_settings), "cycle", "labeled", "accuracy", "s.e."]
+    title = f"Test accuracy per cycle ({STD_NOTE}; s.e. = std / sqrt(n))"
+    return TextTable(title, header, rows, len(header) - 4)
+
+
+def paired_summary_table(comparisons: list[Comparison]) -> TextTable:
+    """One row a compared group: pairs, final-accuracy and AUBC differences to the baseline."""
+    with_settings = any(c.group.settings for c in comparisons)
+    rows = [
+        [*names(c.group, with_settings), str(len(c.seeds)),
+         difference(c.cycles[-1] if c.cycles else None), difference(c.aubc)]
+        for c in comparisons
+    ]  # fmt: skip
+    header = [*name_header(with_settings), "pairs", "Δ final accuracy", "Δ AUBC"]
+    baseline = comparisons[0].baseline if comparisons else "the baseline"
+    title = f"Paired difference to {baseline}, same seeds ({INTERVAL_NOTE})"
+    return TextTable(title, header, rows, len(header) - 3)
+
+
+def paired_cycle_table(comparisons: list[Comparison]) -> TextTable:
+    """One row a compared group and cycle: the accuracy difference to the baseline."""
+    with_settings = any(c.group.settings for c in comparisons)
+    rows = [
+        [*names(c.group, with_settings), str(cycle), str(labeled), difference(paired)]
+        for c in comparisons
+        for cycle, (labeled, paired) in enumerate(zip(c.group.labeled, c.cycles, strict=False))
+    ]
+    header = [*name_header(with_settings), "cycle", "labeled", "Δ accuracy"]
+    baseline = comparisons[0].baseline if comparisons else "the baseline"
+    title = f"Test accuracy minus {baseline}'s per cycle ({INTERVAL_NOTE})"
+    return TextTable(title, header, rows, len(header) - 3)
+
+
+def report_tables(
+    groups: list[GroupStats], comparisons: list[Comparison] | None
+) -> list[TextTable]:
+    """Every table of a report, in the order they are shown."""
+    tables = [summary_table(groups), cycle_table(groups)]
+    if comparisons is not None:
+        tables += [paired_summary_table(comparisons), paired_cycle_table(comparisons)]
+    return tables

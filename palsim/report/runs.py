@@ -1,0 +1,133 @@
+"""Read finished runs from run folders, defensively: folders are copied and shared, so every
+value a report uses is checked here, and a run that cannot be used is skipped with a reason.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, read_json_object
+
+#: Configuration keys that never change a run's results, left out when runs are grouped:
+#: the seeds (a group's runs differ in them), where files live and what the run is called,
+#: where the arithmetic runs (a CUDA run differs from a CPU run in rounding and mixed
+#: precision, not in the study; seeds run on different machines average together), and the
+#: evaluation batch (it changes how many images are scored at once, not the scores).
+IGNORED_KEYS = frozenset(
+    {"seed", "noise_seed", "name", "out", "data_dir", "device", "eval_batch_size"}
+)
+
+
+@dataclass
+class RunResult:
+    """The parts of one finished run's summary.json that a report uses."""
+
+    directory: Path
+    config: dict[str, Any]  # the resolved configuration (summary.json's copy of config.json)
+    cycles: list[dict[str, Any]]  # summary.json's cycle records, each checked below
+    labeled: list[int]  # labeled count per cycle
+    accuracy: list[float]  # test accuracy per cycle
+    noise_rate: float | None  # realised, over the final labeled set
+
+    @property
+    def dataset(self) -> str:
+        return str(self.config["dataset"])
+
+    @property
+    def oracle(self) -> str:
+        return str(self.config["oracle"])
+
+    @property
+    def strategy(self) -> str:
+        return str(self.config["strategy"])
+
+    @property
+    def seed(self) -> int | None:
+        seed = self.config.get("seed")
+        return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+    @property
+    def seeds(self) -> tuple[int | None, int | None]:
+        """(seed, noise_seed): what a run shares with the other strategies' runs of its seed."""
+        noise_seed = self.config.get("noise_seed", self.seed)
+        return self.seed, noise_seed if isinstance(noise_seed, int) else None
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """The configuration without the keys that never change results (:data:`IGNORED_KEYS`)."""
+        return {key: value for key, value in self.config.items() if key not in IGNORED_KEYS}
+
+
+def find_run_directories(root: Path) -> list[Path]:
+    """``root`` itself when it is a run directory, else every run directory below it."""
+    markers = (CONFIG_FILE, SUMMARY_FILE, EVENTS_FILE)
+    if any((root / marker).exists() for marker in markers):
+        return [root]
+    found = {path.parent for marker in markers for path in root.rglob(marker)}
+    return sorted(found)
+
+
+def load_run(directory: Path) -> RunResult:
+    """Read a finished run; ValueError says why it cannot be used."""
+    path = directory / SUMMARY_FILE
+    if not path.exists():
+        raise ValueError("no summary.json (the run crashed before writing one)")
+    summary = read_json_object(path)
+    if summary is None:
+        raise ValueError("summary.json is unreadable or not valid JSON")
+    status = summary.get("status")
+    if status == "failed":
+        raise ValueError(f"the run failed: {summary.get('error') or 'no error recorded'}")
+    if status != "finished":
+        raise ValueError(f"unfinished (status {status}); finish it with palsim run --resume DIR")
+    config, cycles = summary.get("config"), summary.get("cycles")
+    if not isinstance(config, dict) or not all(
+        isinstance(config.get(key), str) for key in ("dataset", "oracle", "strategy")
+    ):
+        raise ValueError("summary.json's config lacks the dataset, oracle or strategy")
+    if not isinstance(cycles, list) or not cycles:
+        raise ValueError("summary.json has no cycles")
+    labeled = [checked_count(cycle) for cycle in cycles]
+    accuracy = [checked_accuracy(cycle) for cycle in cycles]
+    return RunResult(directory, config, cycles, labeled, accuracy, final_noise_rate(cycles[-1]))
+
+
+def checked_count(cycle: Any) -> int:
+    value = cycle.get("labeled") if isinstance(cycle, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError("a cycle of summary.json lacks a positive labeled count")
+    return value
+
+
+def checked_accuracy(cycle: dict[str, Any]) -> float:
+    value = cycle.get("test_accuracy")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError("a cycle of summary.json lacks a test accuracy in [0, 1]")
+    return float(value)
+
+
+def final_noise_rate(last: dict[str, Any]) -> float | None:
+    """The realised noise rate of the final labeled set, when the record has it."""
+    rate = last.get("noise_rate")
+    if rate is None and isinstance(last.get("noisy_labels"), int):
+        rate = last["noisy_labels"] / last["labeled"]
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate):
+        return None
+    return float(rate)
+
+
+def collect(root: Path) -> tuple[list[RunResult], list[tuple[Path, str]]]:
+    """Finished runs under ``root``, and (directory, reason) for every run skipped."""
+    results: list[RunResult] = []
+    skipped: list[tuple[Path, str]] = []
+    for directory in find_run_directories(root):
+        try:
+            results.append(load_run(directory))
+        except ValueError as reason:
+            skipped.append((directory, str(reason)))
+    return results, skipped
