@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from palsim.report.rows import TextTable
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
 #: Columns that may be lifted into a table's title, widest tables first.
@@ -32,8 +32,9 @@ def rich_table(table: TextTable) -> Table:
         if name == "settings":
             rich.add_column(name)  # the one column that may wrap (at ", ")
         else:
-            right = "right" if index >= table.left else "left"
-            rich.add_column(name, justify=right, no_wrap=True, min_width=widest)
+            number = index >= table.left
+            justify: JustifyMethod = "right" if number else "left"
+            rich.add_column(name, justify=justify, no_wrap=True, min_width=widest)
     for row in table.rows:
         rich.add_row(*row)
     return rich
