@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from palsim.report.aggregate import GroupStats, Spread, settings_text
 from palsim.report.paired import INTERVAL_NOTE, Comparison, Paired
 
-STD_NOTE = "mean ± std over seeds (std with n - 1)"
+STD_NOTE = "mean ± std over seeds, std n - 1"
 
 
 @dataclass

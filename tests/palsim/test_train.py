@@ -59,3 +59,21 @@ def test_folded_batchnorm_gives_the_same_outputs() -> None:
     with torch.no_grad():
         assert torch.allclose(model(images), folded(images), atol=1e-4)
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+
+
+class FirstPixelIsTheClass(torch.nn.Module):
+    """Predicts class 1 where an image's first pixel is bright, class 0 elsewhere."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        bright = (images[:, 0, 0, 0] > 0).float()
+        return torch.stack([1 - bright, bright], dim=1)
+
+
+def test_accuracy_is_correct_over_total_without_float32_artefacts() -> None:
+    # 117 of 400 right: 0.2925 exactly; a float32 mean would give 0.29250000417232513.
+    images = torch.zeros(400, 1, 2, 2)
+    images[:117, 0, 0, 0] = 1.0
+    labels = torch.ones(400, dtype=torch.long)
+    value = accuracy(FirstPixelIsTheClass(), images, labels, batch_size=64)
+    assert repr(value) == "0.2925"
+    assert float(torch.tensor(117 / 400, dtype=torch.float32)) != 0.2925  # the artefact avoided

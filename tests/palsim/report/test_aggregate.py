@@ -13,26 +13,9 @@ from typer.testing import CliRunner
 
 from palsim.cli import app
 from palsim.report.aggregate import Spread, aubc, report
+from tests.palsim.report.fake_runs import write_run
 
 runner = CliRunner()
-
-
-def write_run(root: Path, name: str, strategy: str, oracle: str, seed: int,
-              accuracies: list[float], labeled: tuple[int, ...] = (100, 200, 300),
-              noisy: int = 0, status: str = "finished") -> Path:  # fmt: skip
-    """A summary.json in the layout the run store writes."""
-    directory = root / name
-    directory.mkdir(parents=True)
-    cycles = [
-        {"cycle": c, "labeled": n, "test_accuracy": a, "noisy_labels": noisy,
-         "noise_rate": noisy / n}
-        for c, (n, a) in enumerate(zip(labeled, accuracies, strict=True))
-    ]  # fmt: skip
-    config = {"dataset": "fashion-mnist", "strategy": strategy, "oracle": oracle, "seed": seed}
-    summary = {"config": config, "cycles": cycles, "status": status}
-    (directory / "summary.json").write_text(json.dumps(summary))
-    (directory / "config.json").write_text(json.dumps(config))
-    return directory
 
 
 @pytest.fixture
