@@ -2,9 +2,9 @@
 
 The leading columns name the run and its group; then come the cycle record's own fields as
 summary.json holds them (``cycle``, ``labeled``, ``test_accuracy``, ``noise_rate`` and any
-diagnostics a run records), each written at the precision it was stored with. Fields that
-are not numbers or text (nested objects) are left out. With ``--baseline``, each row also
-gives the run's accuracy minus that of the baseline run of the same seeds and configuration.
+diagnostics a run records), each written at the precision it was stored with. A nested
+object's fields become ``outer.inner`` columns; lists are left out. With ``--baseline``,
+each row also gives the run's accuracy minus that of the baseline run of the same seeds.
 """
 
 from __future__ import annotations
@@ -22,15 +22,24 @@ BASELINE_COLUMNS = ["baseline", "test_accuracy_diff"]
 SCALARS = (str, int, float, bool)
 
 
+def flat(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The record's numbers and texts; a nested object's as ``outer.inner``; lists left out."""
+    fields: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, SCALARS):
+            fields[prefix + str(key)] = value
+        elif isinstance(value, dict):
+            fields.update(flat(value, f"{prefix}{key}."))
+    return fields
+
+
 def record_columns(groups: list[GroupStats]) -> list[str]:
-    """Every scalar field of the cycle records, in the order first met."""
+    """Every field of the flattened cycle records, in the order first met."""
     columns: dict[str, None] = {}
     for group in groups:
         for run in group.members:
             for record in run.cycles:
-                columns.update(
-                    {key: None for key, value in record.items() if isinstance(value, SCALARS)}
-                )
+                columns.update(dict.fromkeys(flat(record)))
     return [key for key in columns if key not in RUN_COLUMNS]
 
 
@@ -44,10 +53,11 @@ def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | Non
         for run in group.members:
             reference = references.get((comparison_cell(group), run.seeds))
             for cycle, record in enumerate(run.cycles):
+                fields = flat(record)
                 row = [
                     str(run.directory), *group.key, settings_text(group.settings),
                     *(("" if seed is None else seed) for seed in run.seeds),
-                    *(cell(record.get(column)) for column in columns),
+                    *(fields.get(column, "") for column in columns),
                 ]  # fmt: skip
                 if comparisons is not None:
                     row += baseline_cells(run, reference, cycle, comparisons)
@@ -77,6 +87,3 @@ def baseline_cells(
         return [baseline, ""]
     return [baseline, run.accuracy[cycle] - reference.accuracy[cycle]]
 
-
-def cell(value: Any) -> Any:
-    return value if isinstance(value, SCALARS) else ""

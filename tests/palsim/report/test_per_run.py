@@ -18,7 +18,7 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     write_run(tmp_path, "random-s0", "random", "noisy:0.2", 0, [0.5, 0.6, 0.2925])
     pal = write_run(tmp_path, "pal-s0", "pal", "noisy:0.2", 0, [0.52, 0.65, 0.72])
     summary = json.loads((pal / "summary.json").read_text())
-    summary["cycles"][0]["scorer"] = {"rotation_accuracy": 0.8}  # nested: left out
+    summary["cycles"][0]["scorer"] = {"rotation_accuracy": 0.8, "per_class": [0.7, 0.9]}
     summary["cycles"][0]["train_loss"] = 0.125  # a diagnostic: a column of its own
     (pal / "summary.json").write_text(json.dumps(summary))
     result = runner.invoke(app, ["report", str(tmp_path), "--format", "csv", "--per-run",
@@ -27,7 +27,7 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     lines = result.stdout.splitlines()
     assert lines[0] == (
         "run,dataset,oracle,strategy,settings,seed,noise_seed,cycle,labeled,test_accuracy,"
-        "noisy_labels,noise_rate,train_loss,baseline,test_accuracy_diff"
+        "noisy_labels,noise_rate,scorer.rotation_accuracy,train_loss,baseline,test_accuracy_diff"
     )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 6
@@ -38,6 +38,7 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     assert (first_pal["run"], first_pal["seed"], first_pal["train_loss"]) == (
         str(pal), "0", "0.125"
     )  # fmt: skip
+    assert first_pal["scorer.rotation_accuracy"] == "0.8"
     assert first_pal["test_accuracy_diff"] == repr(0.52 - 0.5)
     assert rows[1]["train_loss"] == "" and rows[3]["test_accuracy_diff"] == ""
 
