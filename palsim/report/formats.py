@@ -170,6 +170,8 @@ def notes(groups: list[GroupStats], comparisons: list[Comparison] | None) -> lis
     keys = sorted({key for group in groups for key in group.settings})
     if keys:
         lines.append(f"note: runs differ in {', '.join(keys)}; each setting is reported apart")
+    if comparisons == []:
+        lines.append("note: every group uses the baseline strategy; nothing to pair")
     for comparison in comparisons or []:
         if comparison.reason:
             name = " ".join(comparison.group.key)

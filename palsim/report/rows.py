@@ -126,6 +126,6 @@ def report_tables(
 ) -> list[TextTable]:
     """Every table of a report, in the order they are shown."""
     tables = [summary_table(groups), cycle_table(groups)]
-    if comparisons is not None:
+    if comparisons:
         tables += [paired_summary_table(comparisons), paired_cycle_table(comparisons)]
     return tables

@@ -113,3 +113,11 @@ def test_cli_unknown_baseline_exits_2(runs) -> None:
     assert result.stderr == (
         "error: --baseline 'rnd': no finished run uses it; strategies here: entropy, pal, random\n"
     )
+
+
+def test_cli_baseline_alone_has_nothing_to_pair(tmp_path) -> None:
+    write_run(tmp_path, "random-s0", "random", "perfect", 0, [0.5, 0.6, 0.7])
+    result = runner.invoke(app, ["report", str(tmp_path), "--baseline", "random"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "note: every group uses the baseline strategy; nothing to pair\n"
+    assert "Paired difference" not in result.stdout
