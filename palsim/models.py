@@ -8,7 +8,7 @@ that need embeddings or MC-dropout over the head reuse the backbone's features.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import torch
 from torch import nn
@@ -39,10 +39,14 @@ def conv_bn(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequenti
     )
 
 
+SMALL_CNN_WIDTH = 32  # channels of the first block; about 100k parameters in all
+RESNET18_WIDTH = 64  # channels of the first stage, as in ResNet-18
+
+
 class SmallCNN(nn.Module):
     """Three conv blocks and global average pooling; about 100k parameters at width 32."""
 
-    def __init__(self, in_channels: int, width: int = 32) -> None:
+    def __init__(self, in_channels: int, width: int = SMALL_CNN_WIDTH) -> None:
         super().__init__()
         self.layers = nn.Sequential(
             conv_bn(in_channels, width),
@@ -81,7 +85,7 @@ class BasicBlock(nn.Module):
 class ResNet18(nn.Module):
     """CIFAR-style ResNet-18 (3x3 stem, no max-pool), widths ``width * (1, 2, 4, 8)``."""
 
-    def __init__(self, in_channels: int, width: int = 64) -> None:
+    def __init__(self, in_channels: int, width: int = RESNET18_WIDTH) -> None:
         super().__init__()
         layers: list[nn.Module] = [conv_bn(in_channels, width)]
         channels = width
@@ -120,22 +124,34 @@ class TaskModel(nn.Module):
         return self.head(self.embed(images))
 
 
-Backbone = Callable[[int], tuple[nn.Module, int]]
+class Backbone(Protocol):
+    """Builds a backbone for ``in_channels``; returns it and its feature size.
+
+    ``width`` scales the channels; 0 keeps the backbone's own (the task model always does,
+    PAL's scorer may set it).
+    """
+
+    def __call__(self, in_channels: int, width: int = 0) -> tuple[nn.Module, int]: ...
+
+
 MODELS: Registry[Backbone] = Registry("model")
 
 
-def _small_cnn(in_channels: int) -> tuple[nn.Module, int]:
-    net = SmallCNN(in_channels)
+@MODELS.register("small-cnn", "3 conv blocks + global pooling, width 32; fast on a CPU")
+def _small_cnn(in_channels: int, width: int = 0) -> tuple[nn.Module, int]:
+    net = SmallCNN(in_channels, width or SMALL_CNN_WIDTH)
     return net, net.out_features
 
 
-def _resnet18(in_channels: int) -> tuple[nn.Module, int]:
-    net = ResNet18(in_channels)
+@MODELS.register("resnet18", "CIFAR-style ResNet-18 (as in the PAL paper)")
+def _resnet18(in_channels: int, width: int = 0) -> tuple[nn.Module, int]:
+    net = ResNet18(in_channels, width or RESNET18_WIDTH)
     return net, net.out_features
 
 
-MODELS.register("small-cnn", "3 conv blocks + global pooling, width 32; fast on a CPU")(_small_cnn)
-MODELS.register("resnet18", "CIFAR-style ResNet-18 (as in the PAL paper)")(_resnet18)
+def build_backbone(name: str, in_channels: int, width: int = 0) -> tuple[nn.Module, int]:
+    """A freshly initialised registered backbone and its feature size (``width`` 0: default)."""
+    return MODELS.get(name)(in_channels, width)
 
 
 def choose_model(name: str, image_shape: tuple[int, int, int], preset: str) -> str:
@@ -158,5 +174,5 @@ def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
 def build_model(name: str, in_channels: int, num_classes: int, mean: list[float],
                 std: list[float], dropout: float = 0.0) -> TaskModel:  # fmt: skip
     """Build a freshly initialised task model (seed torch before calling for determinism)."""
-    backbone, out_features = MODELS.get(name)(in_channels)
+    backbone, out_features = build_backbone(name, in_channels)
     return TaskModel(backbone, out_features, num_classes, mean, std, dropout)

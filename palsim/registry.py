@@ -1,4 +1,8 @@
-"""One registry type for datasets, models and strategies (after timm's ``register_model``)."""
+"""One registry type for datasets, models and strategies (after timm's ``register_model``).
+
+Besides plain names, a registry may hold prefix forms such as ``imagefolder:PATH``: a factory
+registered for the prefix receives what follows the colon and returns the entry.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, tuple[T, str]] = {}
+        self._prefixes: dict[str, tuple[Callable[[str], T], str, str]] = {}
 
     def register(self, name: str, description: str = "") -> Callable[[T], T]:
         """Decorator: register ``obj`` under ``name``."""
@@ -26,20 +31,42 @@ class Registry(Generic[T]):
 
         return decorator
 
+    def register_prefix(
+        self, prefix: str, argument: str, description: str = ""
+    ) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+        """Decorator: register a factory for the names ``prefix:ARGUMENT``.
+
+        ``argument`` names what follows the colon in listings (``PATH``); the factory gets
+        that text and returns the entry, raising ValueError when the text is unusable.
+        """
+
+        def decorator(factory: Callable[[str], T]) -> Callable[[str], T]:
+            if prefix in self._prefixes:
+                raise ValueError(f"{self.kind} prefix {prefix!r} is already registered")
+            self._prefixes[prefix] = (factory, argument, description)
+            return factory
+
+        return decorator
+
     def get(self, name: str) -> T:
         """Return the entry for ``name`` or raise ValueError naming the valid choices."""
-        try:
+        if name in self._entries:
             return self._entries[name][0]
-        except KeyError:
-            choices = ", ".join(self.names())
-            raise ValueError(f"unknown {self.kind} {name!r}; choose one of: {choices}") from None
+        prefix, colon, argument = name.partition(":")
+        if colon and prefix in self._prefixes:
+            return self._prefixes[prefix][0](argument)
+        choices = ", ".join(form for form, _ in self.describe())
+        raise ValueError(f"unknown {self.kind} {name!r}; choose one of: {choices}")
 
     def names(self) -> list[str]:
+        """The plain names (prefix forms need an argument, so they are not among them)."""
         return list(self._entries)
 
     def describe(self) -> list[tuple[str, str]]:
-        """(name, description) pairs in registration order."""
-        return [(name, description) for name, (_, description) in self._entries.items()]
+        """(name, description) pairs in registration order, then the prefix forms."""
+        plain = [(name, description) for name, (_, description) in self._entries.items()]
+        forms = [(f"{p}:{arg}", text) for p, (_, arg, text) in self._prefixes.items()]
+        return plain + forms
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

@@ -186,8 +186,7 @@ def list_datasets() -> None:
     """List the datasets. Example: palsim list datasets"""
     from palsim.datasets import DATASETS
 
-    rows = [*DATASETS.describe(), ("imagefolder:PATH", "your own images, one sub-folder per class")]
-    print_rows(rows)
+    print_rows(DATASETS.describe())
 
 
 @list_app.command("strategies")

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from palsim.datasets.base import DATASETS, Dataset, Source, fetch, from_numpy
+from palsim.datasets.base import DATASETS, Dataset, Loader, Source, fetch, from_numpy
 
 #: Side in pixels that every Caltech-101 image is resized to (square, RGB).
 CALTECH101_SIZE = 64
@@ -238,6 +238,14 @@ def load_imagefolder(path: Path, size: tuple[int, int] | None = None) -> Dataset
     return from_numpy(
         name, (train_images, train_part.labels), (test_images, test_part.labels), class_names
     )
+
+
+@DATASETS.register_prefix("imagefolder", "PATH", "your own images, one sub-folder per class")
+def imagefolder_loader(folder: str) -> Loader:
+    """The loader of ``imagefolder:PATH`` (``--data-dir`` and downloads do not apply)."""
+    if not folder:
+        raise ValueError("imagefolder:PATH needs a folder, e.g. imagefolder:~/my-images")
+    return lambda data_dir, download: load_imagefolder(Path(folder))
 
 
 def _check_every_class_has_images(

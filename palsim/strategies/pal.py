@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from palsim.events import epoch_event, phase_event
-from palsim.models import channel_stats
+from palsim.models import MODELS, channel_stats
 from palsim.seeds import derive_seed
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy
@@ -76,6 +76,12 @@ class PalOptions:
     subquery_size: int = 0  # samples per sub-query; 0: 512 on paper, ceil(budget / 4) on quick
     score_batch_size: int = 0  # images per scoring pass (x4 rotated); 0: eval batch; 64 on CPU
     augment: bool = True  # random crop and flip while training and fine-tuning the scorer
+
+    def __post_init__(self) -> None:
+        # Checked when the options are parsed, before any network is trained.
+        if self.backbone != "auto" and self.backbone not in MODELS:
+            choices = ", ".join(["auto", *MODELS.names()])
+            raise ValueError(f"unknown PAL backbone {self.backbone!r}; choose one of: {choices}")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from palsim.models import Normalize, ResNet18, SmallCNN
+from palsim.models import Normalize, build_backbone
 from palsim.strategies.pal_scores import ROTATIONS, rotation_score
 from palsim.train import (
     EpochCallback,
@@ -30,8 +30,6 @@ from palsim.train import (
     random_crop_flip,
     train_epochs,
 )
-
-BACKBONES: dict[str, type[SmallCNN | ResNet18]] = {"small-cnn": SmallCNN, "resnet18": ResNet18}
 
 
 class PalScorer(nn.Module):
@@ -52,12 +50,12 @@ class PalScorer(nn.Module):
 
 def build_scorer(backbone: str, in_channels: int, num_classes: int, mean: list[float],
                  std: list[float], width: int = 0) -> PalScorer:  # fmt: skip
-    """A freshly initialised scorer (seed torch first); ``width`` 0 keeps the backbone default."""
-    if backbone not in BACKBONES:
-        choices = ", ".join(BACKBONES)
-        raise ValueError(f"unknown PAL backbone {backbone!r}; choose one of: {choices}")
-    network = BACKBONES[backbone](in_channels, width) if width else BACKBONES[backbone](in_channels)
-    return PalScorer(network, network.out_features, num_classes, mean, std)
+    """A freshly initialised scorer (seed torch first) on a backbone of the model registry.
+
+    ``width`` 0 keeps the backbone's default.
+    """
+    network, out_features = build_backbone(backbone, in_channels, width)
+    return PalScorer(network, out_features, num_classes, mean, std)
 
 
 def to_device(model: nn.Module, device: torch.device) -> nn.Module:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,15 +154,6 @@ def expand_grid(
     return points
 
 
-def check_names(
-    values: Iterable[str], known: list[str], what: str, prefixes: tuple[str, ...] = ()
-) -> None:
-    """Raise ValueError for the first value that is neither registered nor has a prefix."""
-    for value in values:
-        if value not in known and not value.startswith(prefixes):
-            raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(known)}")
-
-
 def grid_from_options(
     base: RunConfig,
     datasets: str | None = None,
@@ -178,8 +169,12 @@ def grid_from_options(
     strategy_list = parse_list(strategies, "--strategy") if strategies is not None else None
     oracle_list = parse_oracles(oracles) if oracles is not None else None
     seed_list = parse_seeds(seeds) if seeds is not None else None
-    check_names(strategy_list or [base.strategy], load_all().names(), "strategy")
-    check_names(dataset_list or [base.dataset], DATASETS.names(), "dataset", ("imagefolder:",))
+    # Each registry raises ValueError naming the valid choices for a name it does not hold.
+    strategies_known = load_all()
+    for strategy in strategy_list or [base.strategy]:
+        strategies_known.get(strategy)
+    for dataset in dataset_list or [base.dataset]:
+        DATASETS.get(dataset)
     return expand_grid(base, dataset_list, strategy_list, oracle_list, seed_list)
 
 

@@ -6,6 +6,7 @@ import torch
 from typer.testing import CliRunner
 
 from palsim.events import Event, EventName, read_events
+from palsim.models import SmallCNN
 from palsim.strategies import load_all
 from palsim.strategies.base import QueryContext, TrainSettings
 from palsim.strategies.pal import PalStrategy, select_in_subqueries
@@ -193,9 +194,16 @@ def test_batches_of_one_do_not_break() -> None:
     assert len(set(selection.indices.tolist())) == 2
 
 
-def test_unknown_backbone_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="unknown PAL backbone 'vgg'"):
-        PalStrategy({**TINY, "backbone": "vgg"}).select(make_context(), 4)
+def test_unknown_backbone_is_refused_when_the_options_are_parsed() -> None:
+    with pytest.raises(ValueError, match="backbone 'vgg'; choose one of: auto, small-cnn, resn"):
+        PalStrategy({**TINY, "backbone": "vgg"})
+
+
+@pytest.mark.parametrize(("width", "features"), [(0, 128), (4, 16)])
+def test_scorer_backbone_comes_from_the_model_registry(width: int, features: int) -> None:
+    scorer = build_scorer("small-cnn", 1, 5, [0.5], [0.25], width=width)
+    assert isinstance(scorer.backbone, SmallCNN)
+    assert scorer.rotation_head.in_features == scorer.class_head.in_features == features
 
 
 @requires_fashion_mnist
