@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.fit import middle_ellipsis
+
 COLOURS = ("bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_red", "white")
 MARKERS = ("●", "■", "▲", "◆", "✚", "○")
 LINE_CHAR = "·"
@@ -83,7 +85,8 @@ def legend(series: list[Series], width: int) -> list[Text]:
     lines = [Text()]
     for index, item in enumerate(series):
         colour, marker = style_of(index)
-        entry = Text.assemble((marker, colour), " ", item.label)
+        # A label wider than the plot loses its middle rather than its end (seed, time).
+        entry = Text.assemble((marker, colour), " ", middle_ellipsis(item.label, width - 2))
         if lines[-1].cell_len and lines[-1].cell_len + 2 + entry.cell_len > width:
             lines.append(Text())
         if lines[-1].cell_len:

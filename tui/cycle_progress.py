@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.fit import middle_ellipsis
 from tui.run_state import Progress
 
 STATUS_STYLES = {
@@ -25,8 +26,28 @@ def epoch_bar(epoch: int, epochs: int, width: int = BAR_WIDTH) -> str:
     return "█" * done + "░" * (width - done)
 
 
-def progress_text(name: str, status: str, progress: Progress, error: str | None = None) -> Text:
-    """The whole line: name, status, then the phase/epoch/loss of the current cycle."""
+MIN_NAME_WIDTH = 12  # a run name is never cut shorter than this
+
+
+def progress_text(
+    name: str, status: str, progress: Progress, error: str | None = None, width: int = 0
+) -> Text:
+    """The whole line: name, status, then the phase/epoch/loss of the current cycle.
+
+    With ``width`` (0: unlimited) the line is made to fit so that the loss stays visible:
+    first the phase detail goes, then the epoch bar, then the name is shortened.
+    """
+    for detail, bar in ((True, True), (False, True), (False, False)):
+        text = _line(name, status, progress, error, detail, bar)
+        if not width or text.cell_len <= width:
+            return text
+    name_width = max(MIN_NAME_WIDTH, len(name) - (text.cell_len - width))
+    return _line(middle_ellipsis(name, name_width), status, progress, error, False, False)
+
+
+def _line(
+    name: str, status: str, progress: Progress, error: str | None, detail: bool, bar: bool
+) -> Text:
     text = Text.assemble((name, "bold"), "  ", (status.upper(), STATUS_STYLES.get(status, "")))
     if error:
         text.append(f" ({error})", STATUS_STYLES.get(status, ""))
@@ -35,11 +56,13 @@ def progress_text(name: str, status: str, progress: Progress, error: str | None 
     text.append(f"  cycle {progress.cycle}")
     if progress.phase:
         text.append(f" · {progress.phase}")
-    if progress.detail:
+    if detail and progress.detail:
         text.append(f" ({progress.detail})", "dim")
     if progress.epoch is not None and progress.epochs:
-        text.append(f" · epoch {progress.epoch}/{progress.epochs} ")
-        text.append(epoch_bar(progress.epoch, progress.epochs), "bright_green")
+        text.append(f" · epoch {progress.epoch}/{progress.epochs}")
+        if bar:
+            text.append(" ")
+            text.append(epoch_bar(progress.epoch, progress.epochs), "bright_green")
     if progress.loss is not None:
         text.append(f" loss {progress.loss:.4f}")
     return text
@@ -54,4 +77,5 @@ class CycleProgress(Widget):
     error: reactive[str | None] = reactive(None)  # why a run failed or was interrupted
 
     def render(self) -> Text:
-        return progress_text(self.run_name, self.status, self.progress, self.error)
+        width = self.content_region.width
+        return progress_text(self.run_name, self.status, self.progress, self.error, width)

@@ -72,9 +72,10 @@ class CycleTable(DataTable[str]):
 
     @dataclass
     class CycleSelected(Message):
-        """The user moved the cursor to another cycle."""
+        """The cursor moved to another cycle."""
 
         cycle: int
+        following: bool  # the cursor follows the newest cycle (the user has not moved it away)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -115,4 +116,4 @@ class CycleTable(DataTable[str]):
             return
         # Automatic moves always land on the last row, so this only turns off for the user.
         self.follow_latest = self.cursor_row == self.row_count - 1
-        self.post_message(self.CycleSelected(int(key)))
+        self.post_message(self.CycleSelected(int(key), self.follow_latest))

@@ -46,12 +46,19 @@ def summary_lines(query: CycleQuery) -> list[Text]:
     )
     if query.cost is not None:
         head.append(f" · cost {query.cost:g}")
-    lines = [head]
-    counts = query.annotator_counts()
-    if counts:
-        lines.append(Text(" · ".join(f"{a} {n}" for a, n in counts)))
-    lines.append(_scores_line(query.scores))
-    return lines
+    return [head, *annotator_lines(query), _scores_line(query.scores)]
+
+
+def annotator_lines(query: CycleQuery) -> list[Text]:
+    """One line per annotator: answers given (each vote counts) and how many were wrong."""
+    return [
+        Text.assemble(
+            f"{stats.annotator[:NAME_WIDTH]:<{NAME_WIDTH}} {stats.answers:>3} answers ",
+            (f"{stats.wrong:>3} wrong", "bright_red" if stats.wrong else ""),
+            f" {stats.error_rate:>4.0%}",
+        )
+        for stats in query.annotators
+    ]
 
 
 def _scores_line(scores: dict[str, Any] | None) -> Text:
@@ -99,8 +106,6 @@ class QueryStats(VerticalScroll):
 
     cycle_query: reactive[CycleQuery | None] = reactive(None)
     cycle: reactive[int | None] = reactive(None)
-    # True when the cycle has finished without a query (the last cycle of a run).
-    no_query: reactive[bool] = reactive(False)
     class_names: reactive[tuple[str, ...]] = reactive(())
 
     def compose(self) -> ComposeResult:
@@ -113,9 +118,6 @@ class QueryStats(VerticalScroll):
         self._redraw()
 
     def watch_cycle(self) -> None:
-        self._redraw()
-
-    def watch_no_query(self) -> None:
         self._redraw()
 
     def watch_class_names(self) -> None:
@@ -132,9 +134,7 @@ class QueryStats(VerticalScroll):
         """The displayed text, line by line (also what the tests read)."""
         if self.cycle_query is None:
             if self.cycle is None:
-                return [Text("no cycle yet", style="dim")]
-            if self.no_query:
-                return [Text("nothing queried: last cycle", style="dim")]
-            return [Text("waiting for this cycle's query", style="dim")]
+                return [Text("no query yet", style="dim")]
+            return [Text(f"cycle {self.cycle} has no query", style="dim")]
         names = dict(enumerate(self.class_names))
         return [*summary_lines(self.cycle_query), *class_lines(self.cycle_query, names)]

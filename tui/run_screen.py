@@ -37,7 +37,7 @@ class RunScreen(Screen[None]):
         self.run_dir = run_dir
         self.poll_seconds = poll_seconds
         self.state = RunState(name=run_dir.name)
-        self.selected_cycle: int | None = None
+        self.selected_cycle: int | None = None  # None: the newest query, as it arrives
 
     def compose(self) -> ComposeResult:
         yield RunFollower(self.run_dir, self.poll_seconds)
@@ -75,7 +75,7 @@ class RunScreen(Screen[None]):
         self.query_one("#progress", CycleProgress).progress = self.state.progress
 
     def on_cycle_table_cycle_selected(self, message: CycleTable.CycleSelected) -> None:
-        self.selected_cycle = message.cycle
+        self.selected_cycle = None if message.following else message.cycle
         self.show_query()
 
     def show_all(self) -> None:
@@ -97,14 +97,17 @@ class RunScreen(Screen[None]):
         line.error = self.state.error
 
     def show_query(self) -> None:
+        """The selected cycle's query; while the table follows the run, the newest query.
+
+        A running cycle has no query until its end, so following the newest cycle itself
+        would leave the panel blank for most of the run.
+        """
         stats = self.query_one("#stats", QueryStats)
         cycle = self.selected_cycle
         if cycle is None:
-            cycle = self.state.current_cycle
+            cycle = self.state.latest_query_cycle
         stats.cycle = cycle
         stats.cycle_query = None if cycle is None else self.state.queries.get(cycle)
-        record = self.state.records.get(cycle) if cycle is not None else None
-        stats.no_query = record is not None and not record.get("queried")
 
     def run_name(self) -> str:
         return str(self.state.config.get("name") or self.run_dir.name)

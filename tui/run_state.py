@@ -21,13 +21,26 @@ STALL_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
+class AnnotatorStats:
+    """How many answers one annotator gave in a query, and how many were wrong."""
+
+    annotator: str
+    answers: int
+    wrong: int
+
+    @property
+    def error_rate(self) -> float:
+        return self.wrong / self.answers if self.answers else 0.0
+
+
+@dataclass(frozen=True)
 class CycleQuery:
     """The samples one cycle's query selected and what the oracle answered."""
 
     cycle: int
     true_labels: tuple[int, ...]
     oracle_labels: tuple[int, ...]
-    annotators: tuple[str, ...] | None
+    annotators: tuple[AnnotatorStats, ...]  # empty for a single oracle
     scores: dict[str, Any] | None
     cost: float | None
 
@@ -42,23 +55,37 @@ class CycleQuery:
         pairs = zip(self.true_labels, self.oracle_labels, strict=False)
         return sum(t != o for t, o in pairs)
 
-    def annotator_counts(self) -> list[tuple[str, int]]:
-        """How many answers each annotator gave, busiest first."""
-        if not self.annotators:
-            return []
-        return Counter(self.annotators).most_common()
-
     @classmethod
     def from_event(cls, event: Event) -> CycleQuery:
-        annotators = event.get("annotators")
+        true_labels = tuple(int(x) for x in event.get("true_labels") or ())
         return cls(
             cycle=int(event.get("cycle", 0)),
-            true_labels=tuple(int(x) for x in event.get("true_labels") or ()),
+            true_labels=true_labels,
             oracle_labels=tuple(int(x) for x in event.get("oracle_labels") or ()),
-            annotators=tuple(str(a) for a in annotators) if annotators else None,
+            annotators=annotator_stats(event, true_labels) if event.get("annotators") else (),
             scores=event.get("scores"),
             cost=event.get("cost"),
         )
+
+
+def annotator_stats(event: Event, true_labels: tuple[int, ...]) -> tuple[AnnotatorStats, ...]:
+    """Per annotator, from the individual answers: a voter counts once per vote it cast.
+
+    Busiest first, then by name. Answers about items the event does not list are ignored.
+    """
+    true_of = dict(zip((int(i) for i in event.get("indices") or ()), true_labels, strict=False))
+    answers: Counter[str] = Counter()
+    wrong: Counter[str] = Counter()
+    for answer in event.get("answers") or ():
+        try:
+            item, annotator, label = int(answer[0]), str(answer[1]), int(answer[2])
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue  # a malformed answer must not crash the viewer
+        if item in true_of:
+            answers[annotator] += 1
+            wrong[annotator] += label != true_of[item]
+    order = sorted(answers, key=lambda name: (-answers[name], name))
+    return tuple(AnnotatorStats(name, answers[name], wrong[name]) for name in order)
 
 
 @dataclass
@@ -121,6 +148,11 @@ class RunState:
         if idle > STALL_SECONDS:
             return "stalled"
         return "running"
+
+    @property
+    def latest_query_cycle(self) -> int | None:
+        """The newest cycle whose query has been answered."""
+        return max(self.queries) if self.queries else None
 
     @property
     def current_cycle(self) -> int | None:

@@ -12,25 +12,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from tui.curve import LearningCurve, Series
-from tui.cycle_progress import STATUS_STYLES
 from tui.run_screen import RunScreen
+from tui.runs_columns import COLUMNS, LongColumns, fit_columns, row_cells
 from tui.runs_scanner import SCAN_SECONDS, RunRow, RunsScanned, RunsScanner
 from tui.runs_table import RunsTable
-
-COLUMNS = ("", "name", "strategy", "oracle", "status", "cycle", "acc %")
-MARK = "✔"
-
-
-def row_cells(row: RunRow, marked: bool) -> tuple[str | Text, ...]:
-    return (
-        MARK if marked else " ",
-        row.name,
-        row.strategy,
-        row.oracle,
-        Text(row.status, style=STATUS_STYLES.get(row.status, "")),
-        "…" if row.cycle is None else str(row.cycle),
-        "…" if row.accuracy is None else f"{row.accuracy:.2%}".rstrip("%"),
-    )
 
 
 class RunsScreen(Screen[None]):
@@ -47,6 +32,7 @@ class RunsScreen(Screen[None]):
         self.scan_seconds = poll_seconds
         self.rows: dict[str, RunRow] = {}
         self.marked: set[str] = set()
+        self.widths = LongColumns()  # how much of the long names and oracles is shown
 
     def compose(self) -> ComposeResult:
         yield RunsScanner(self.root, self.scan_seconds)
@@ -65,24 +51,45 @@ class RunsScreen(Screen[None]):
     def on_runs_scanned(self, message: RunsScanned) -> None:
         message.stop()
         table = self.query_one("#runs", DataTable)
-        for row in message.rows:
-            key = str(row.path)
-            cells = row_cells(row, key in self.marked)
-            if key not in self.rows:
-                table.add_row(*cells, key=key)
-            elif self.rows[key] != row:
-                self._update_cells(key, cells)
-            self.rows[key] = row
-        for key in set(self.rows) - {str(row.path) for row in message.rows}:
+        previous = self.rows
+        self.rows = {str(row.path): row for row in message.rows}
+        for key in set(previous) - set(self.rows):
             table.remove_row(key)
-            del self.rows[key]
             self.marked.discard(key)
+        refit = self.refit_columns()
+        for key, row in self.rows.items():
+            if key not in previous:
+                table.add_row(*row_cells(row, key in self.marked, self.widths), key=key)
+            elif refit or previous[key] != row:
+                self._update_cells(key, row_cells(row, key in self.marked, self.widths))
         self.show_overlay()
+
+    def on_resize(self) -> None:
+        # Once the new size is in effect.
+        self.call_after_refresh(self.fit_columns)
+
+    def refit_columns(self) -> bool:
+        """Size the long columns to the table's width; True when they changed."""
+        table = self.query_one("#runs", DataTable)
+        if table.content_region.width <= 0:
+            return False  # not laid out yet
+        # Room for a vertical scrollbar is kept, as one appears without a resize.
+        inner = table.content_region.width - table.styles.scrollbar_size_vertical
+        widths = fit_columns(list(self.rows.values()), inner, table.cell_padding)
+        changed, self.widths = widths != self.widths, widths
+        return changed
+
+    def fit_columns(self) -> None:
+        """Shorten (or restore) the shown names and oracles after a resize."""
+        if self.refit_columns():
+            for key, row in self.rows.items():
+                self._update_cells(key, row_cells(row, key in self.marked, self.widths))
 
     def _update_cells(self, key: str, cells: tuple[str | Text, ...]) -> None:
         table = self.query_one("#runs", DataTable)
         for label, cell in zip(COLUMNS, cells, strict=True):
-            table.update_cell(key, label or "mark", cell)
+            # update_width: a column also shrinks when its longest cell gets shorter.
+            table.update_cell(key, label or "mark", cell, update_width=True)
 
     def cursor_key(self) -> str | None:
         table = self.query_one("#runs", DataTable)
@@ -107,12 +114,12 @@ class RunsScreen(Screen[None]):
         if key is None:
             return
         self.marked ^= {key}
-        self._update_cells(key, row_cells(self.rows[key], key in self.marked))
+        self._update_cells(key, row_cells(self.rows[key], key in self.marked, self.widths))
         self.show_overlay()
 
     def action_clear_marks(self) -> None:
         for key in self.marked & set(self.rows):
-            self._update_cells(key, row_cells(self.rows[key], False))
+            self._update_cells(key, row_cells(self.rows[key], False, self.widths))
         self.marked.clear()
         self.show_overlay()
 

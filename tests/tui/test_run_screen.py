@@ -59,23 +59,27 @@ async def test_query_stats_of_the_selected_cycle(runs_root: Path) -> None:
     app = make_app(run_dir, poll_seconds=POLL)
     async with app.run_test(size=(100, 40)) as pilot:
         stats = app.screen.query_one(QueryStats)
-        await wait_until(pilot, lambda: stats.cycle == 3)
-        assert "last cycle" in stats.lines()[0].plain
+        # The last cycle queries nothing: following the run shows the newest query.
+        await wait_until(pilot, lambda: stats.cycle == 2)
         await pilot.press("up", "up")  # cycle 1
         await wait_until(pilot, lambda: stats.cycle == 1)
         true, oracle = _labels(1)
         wrong = sum(t != o for t, o in zip(true, oracle, strict=True))
         lines = [line.plain for line in stats.lines()]
         assert lines[0].startswith(f"{wrong}/50 wrong")
-        assert lines[1] == "alice 17 · bob 17 · carol 16"
-        assert lines[2].startswith("scores ") and "-3.5..-0.25" in lines[2]
+        assert lines[1:4] == [
+            "alice      17 answers   1 wrong   6%",
+            "bob        17 answers   4 wrong  24%",
+            "carol      16 answers   2 wrong  12%",
+        ]
+        assert lines[4].startswith("scores ") and "-3.5..-0.25" in lines[4]
         true_counts, oracle_counts = Counter(true), Counter(oracle)
         for label, name in enumerate(CLASS_NAMES):
             line = next(x for x in lines if x.startswith(name[:9]))
             numbers = [int(word) for word in line.split() if word.isdigit()]
             assert numbers == [true_counts[label], oracle_counts[label]], name
-        await pilot.press("l")  # back to the latest cycle
-        await wait_until(pilot, lambda: stats.cycle == 3)
+        await pilot.press("l")  # back to following the run
+        await wait_until(pilot, lambda: stats.cycle == 2)
 
 
 @async_test

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import POLL, wait_until
-from fake_run import write_run
+from fake_run import append_events, cycle_events, write_run
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -24,23 +24,36 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause(0.05)
 
 
-def finished_runs(root: Path) -> Path:
-    write_run(root, "entropy-noisy0.2", cycles=5, strategy="entropy", shift=-0.035)
-    write_run(root, "random-noisy0.2", cycles=5, strategy="random", shift=-0.06)
-    return write_run(root, "pal-noisy0.2", cycles=5)
+def write_runs(root: Path) -> Path:
+    """Two finished baselines and a PAL run with a voting annotator pool, training cycle 3.
+
+    The names are as long as the engine makes them, so the snapshots show how they fit.
+    """
+    baselines = {"entropy": ("113000", -0.035), "random": ("113512", -0.06)}
+    for strategy, (time_of_day, shift) in baselines.items():
+        name = f"fashion-mnist-{strategy}-noisy_0.2-s0-20261127-{time_of_day}"
+        write_run(root, name, cycles=5, strategy=strategy, shift=shift)
+    live = write_run(
+        root,
+        "fashion-mnist-pal-annotators_3_0.1-0.5_vote_3-s0-20261127-114001",
+        cycles=3,
+        finished=False,
+        oracle="annotators:3:0.1-0.5:vote=3",
+        vote=True,
+    )
+    append_events(live, cycle_events(3, last=False, vote=True)[:4])  # epoch 2 of 3
+    return live
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_run_screen(snap_compare: Any, runs_root: Path, size: tuple[int, int]) -> None:
-    run_dir = finished_runs(runs_root)
+    run_dir = write_runs(runs_root)
 
     async def loaded(pilot: Pilot[None]) -> None:
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.query_one(CycleProgress).status == "finished")
-        await wait_until(pilot, lambda: screen.query_one(QueryStats).cycle == 4)
-        await settle(pilot)
-        await pilot.press("up")  # the last cycle queries nothing: show the one before
-        await wait_until(pilot, lambda: screen.query_one(QueryStats).cycle == 3)
+        await wait_until(pilot, lambda: screen.query_one(CycleProgress).progress.epoch == 2)
+        # Cycle 3 has no query yet: the panel shows the newest one.
+        await wait_until(pilot, lambda: screen.query_one(QueryStats).cycle == 2)
         await settle(pilot)
 
     assert snap_compare(make_app(run_dir, poll_seconds=POLL), terminal_size=size, run_before=loaded)
@@ -48,7 +61,7 @@ def test_run_screen(snap_compare: Any, runs_root: Path, size: tuple[int, int]) -
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_runs_screen(snap_compare: Any, runs_root: Path, size: tuple[int, int]) -> None:
-    finished_runs(runs_root)
+    write_runs(runs_root)
 
     async def marked(pilot: Pilot[None]) -> None:
         await wait_until(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 3)
