@@ -12,6 +12,7 @@ import copy
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
@@ -19,9 +20,18 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from palsim.strategies.base import TrainSettings
-
 EpochCallback = Callable[[int, float], None]  # (1-based epoch, mean loss)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How the task model was trained this cycle; strategies that train networks start here."""
+
+    epochs: int  # passes over the labeled set per cycle
+    batch_size: int  # samples per SGD step
+    learning_rate: float  # peak learning rate of the task model
+    eval_batch_size: int  # samples per forward pass when scoring the pool
+    augment: bool  # random crop and flip during training
 
 
 class EpochSettings(Protocol):

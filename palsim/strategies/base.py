@@ -16,17 +16,7 @@ from typing import Any, ClassVar
 import torch
 
 from palsim.events import Event
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """How the task model was trained this cycle; strategies that train networks start here."""
-
-    epochs: int  # passes over the labeled set per cycle
-    batch_size: int  # samples per SGD step
-    learning_rate: float  # peak learning rate of the task model
-    eval_batch_size: int  # samples per forward pass when scoring the pool
-    augment: bool  # random crop and flip during training
+from palsim.train import TrainSettings
 
 
 @dataclass
