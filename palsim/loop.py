@@ -65,6 +65,20 @@ class LoopState:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class CycleInputs:
+    """What every cycle of a study reads, prepared once by :func:`run_study`."""
+
+    pool_images: torch.Tensor  # uint8 pool images (N, C, H, W), on the device
+    pool_labels: np.ndarray  # true label of each pool position
+    test_images: torch.Tensor  # uint8 clean test split (or its fixed subset), on the device
+    test_labels: torch.Tensor  # their labels, on the device
+    model_name: str  # the registered task model
+    mean: list[float]  # per-channel mean of the training images, for the model's Normalize
+    std: list[float]  # per-channel std of the training images
+    settings: TrainSettings  # how the task model is trained and evaluated
+
+
 def validate_sizes(pool_size: int, initial: int, budget: int, cycles: int) -> None:
     """Raise ValueError when the study does not fit in the pool."""
     if cycles < 1:
@@ -92,7 +106,7 @@ def choose_pool(num_train: int, pool_size: int | None, seed: int) -> np.ndarray:
 
 
 def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: Strategy,
-               device: torch.device) -> Study:  # fmt: skip
+               device: torch.device) -> Study:
     """Resolve sizes against the pool and check that the study fits."""
     assert config.cycles is not None and config.initial is not None and config.budget is not None
     pool = choose_pool(len(dataset.train_labels), config.pool_size, config.seed)
@@ -168,7 +182,7 @@ def score_summary(scores: torch.Tensor | None, bins: int = 10) -> dict[str, Any]
     edges = torch.linspace(low, high if high > low else low + 1e-9, bins + 1)
     std = float(values.std()) if len(values) > 1 else 0.0
     return {"min": low, "max": high, "mean": float(values.mean()), "std": std,
-            "histogram": {"edges": edges.tolist(), "counts": [int(c) for c in counts]}}  # fmt: skip
+            "histogram": {"edges": edges.tolist(), "counts": [int(c) for c in counts]}}
 
 
 def check_selection(
@@ -205,7 +219,7 @@ def run_study(
     mean, std = channel_stats(dataset.train_images)
     model_name = choose_model(config.model, dataset.image_shape, config.preset)
     settings = TrainSettings(config.epochs, config.batch_size, config.learning_rate,
-                             config.eval_batch_size, config.augment)  # fmt: skip
+                             config.eval_batch_size, config.augment)
     initial_fields: Event | None = None
     if state is None:
         state, initial_fields = initial_state(study, pool_labels)
@@ -218,23 +232,24 @@ def run_study(
         pool_size=len(study.pool_indices), test_size=len(test_labels), device=str(device),
         model=model_name, excluded_classes=study.excluded_classes,
         resumed_from=state.next_cycle if initial_fields is None else None, initial=initial_fields,
-    ))  # fmt: skip
+    ))
     if initial_fields is not None:
         # After the initial answers are logged: a run killed before this point starts over.
         checkpoint(state)
+    inputs = CycleInputs(pool_images, pool_labels, test_images, test_labels, model_name, mean,
+                         std, settings)
     for cycle in range(state.next_cycle, config.cycles):
-        run_cycle(study, state, cycle, emit, pool_images, pool_labels,
-                  (test_images, test_labels), model_name, (mean, std), settings)  # fmt: skip
+        run_cycle(study, state, cycle, emit, inputs)
         checkpoint(state)
         emit(cycle_finished_event(record=state.records[-1]))
     return state
 
 
-def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_images: torch.Tensor,
-              pool_labels: np.ndarray, test: tuple[torch.Tensor, torch.Tensor], model_name: str,
-              stats: tuple[list[float], list[float]], settings: TrainSettings) -> None:  # fmt: skip
+def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: CycleInputs) -> None:
     """One cycle: train, evaluate, query (except in the last cycle); updates ``state``."""
     config, device = study.config, study.device
+    pool_images, pool_labels, settings = inputs.pool_images, inputs.pool_labels, inputs.settings
+    model_name = inputs.model_name
     seed = config.seed
     labeled = torch.tensor(state.labeled, dtype=torch.long, device=device)
     labels = torch.tensor(state.labels, dtype=torch.long, device=device)
@@ -246,19 +261,20 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
 
     def on_epoch(epoch: int, loss: float) -> None:
         emit(epoch_event(cycle=cycle, phase="train", epoch=epoch,
-                         epochs=settings.epochs, loss=loss))  # fmt: skip
+                         epochs=settings.epochs, loss=loss))
 
     with seeded(derive_seed(seed, cycle, "model")):
         network = build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
-                              *stats, dropout=study.strategy.task_dropout)  # fmt: skip
+                              inputs.mean, inputs.std, dropout=study.strategy.task_dropout)
         model = prepare(network, device)
         train_classifier(model, pool_images[labeled], labels, settings,
-                         torch_generator(seed, cycle, "augment"), on_epoch)  # fmt: skip
+                         torch_generator(seed, cycle, "augment"), on_epoch)
     train_seconds = time.perf_counter() - started
 
     # 2. Evaluate on the clean test split (no augmentation).
-    emit(phase_event(cycle=cycle, phase="evaluate", detail=f"{len(test[1])} test images"))
-    test_accuracy = accuracy(model, test[0], test[1], settings.eval_batch_size)
+    test_images, test_labels = inputs.test_images, inputs.test_labels
+    emit(phase_event(cycle=cycle, phase="evaluate", detail=f"{len(test_labels)} test images"))
+    test_accuracy = accuracy(model, test_images, test_labels, settings.eval_batch_size)
     emit(evaluated_event(cycle=cycle, labeled=len(labeled), test_accuracy=test_accuracy))
 
     # 3. Query and annotate, except after the last training round.
@@ -280,14 +296,14 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, pool_image
         state.annotators += who_answered(fields)
         state.total_label_cost += fields["cost"]
         record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
-                      query_seconds=query_seconds)  # fmt: skip
+                      query_seconds=query_seconds)
     record["total_label_cost"] = state.total_label_cost
     state.records.append(record)
     state.next_cycle = cycle + 1
 
 
 def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: float,
-                 pool_labels: np.ndarray, train_seconds: float) -> dict[str, Any]:  # fmt: skip
+                 pool_labels: np.ndarray, train_seconds: float) -> dict[str, Any]:
     """The summary.json entry for a cycle, before its query."""
     true = pool_labels[np.array(state.labeled)]
     noisy = int(np.sum(true != np.array(state.labels)))
@@ -295,7 +311,7 @@ def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: floa
         "cycle": cycle, "labeled": len(state.labeled), "test_accuracy": test_accuracy,
         "noisy_labels": noisy, "noise_rate": noisy / len(state.labeled), "queried": 0,
         "query_noisy": 0, "label_cost": 0.0, "train_seconds": train_seconds, "query_seconds": 0.0,
-    }  # fmt: skip
+    }
     if study.excluded_classes:
         record["novel_found"] = int(np.isin(true, study.excluded_classes).sum())
     return record
@@ -303,7 +319,7 @@ def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: floa
 
 def make_context(study: Study, cycle: int, pool_images: torch.Tensor,
                  labeled: torch.Tensor, labels: torch.Tensor, model: torch.nn.Module,
-                 settings: TrainSettings, emit: Emit) -> QueryContext:  # fmt: skip
+                 settings: TrainSettings, emit: Emit) -> QueryContext:
     mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
     mask[labeled] = False
     seed = derive_seed(study.config.seed, cycle, "strategy")
@@ -313,4 +329,4 @@ def make_context(study: Study, cycle: int, pool_images: torch.Tensor,
         unlabeled=torch.nonzero(mask).flatten(), model=model,
         num_classes=study.dataset.num_classes, device=study.device, generator=generator,
         seed=seed, train=settings, preset=study.config.preset, emit=emit,
-    )  # fmt: skip
+    )

@@ -48,7 +48,7 @@ def resolve_device(name: str) -> torch.device:
 
 
 def prepare(config: RunConfig, resume_state: LoopState | None = None,
-            directory: Path | None = None) -> Prepared:  # fmt: skip
+            directory: Path | None = None) -> Prepared:
     """Resolve the configuration, load the data, build oracle and strategy, check the sizes."""
     device = resolve_device(config.device)
     notice = None

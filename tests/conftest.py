@@ -19,6 +19,6 @@ def tiny_study_args(out: Path, name: str, **overrides: object) -> list[str]:
     values: dict[str, object] = {
         "out": out, "name": name, "pool-size": 600, "initial": 60, "budget": 60,
         "cycles": 3, "epochs": 2, "strategy": "entropy", "device": "cpu", "test-size": 500,
-    }  # fmt: skip
+    }
     values.update({key.replace("_", "-"): value for key, value in overrides.items()})
     return [part for key, value in values.items() for part in (f"--{key}", str(value))]

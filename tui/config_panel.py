@@ -12,7 +12,7 @@ from textual.widget import Widget
 KEY_ORDER = (
     "dataset", "strategy", "oracle", "seed", "noise_seed", "initial", "budget",
     "cycles", "epochs", "preset", "model", "device",
-)  # fmt: skip
+)
 HIDDEN = frozenset({"name"})  # already in the status line
 
 

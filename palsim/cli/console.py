@@ -46,7 +46,7 @@ class ConsolePrinter:
         elif name == EventName.EPOCH and self.progress is not None:
             description = f"cycle {event['cycle']} {event['phase']} loss {event['loss']:.3f}"
             self.progress.update(self.epoch_task, completed=event["epoch"],
-                                 total=event["epochs"], description=description)  # fmt: skip
+                                 total=event["epochs"], description=description)
         elif name == EventName.PHASE and self.progress is not None:
             description = f"cycle {event['cycle']} {event['phase']}"
             self.progress.update(self.epoch_task, description=description)
@@ -69,7 +69,7 @@ class ConsolePrinter:
             self.progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=self.console, transient=True,
-            )  # fmt: skip
+            )
             self.progress.start()
             done = event.get("resumed_from") or 0
             self.cycle_task = self.progress.add_task(

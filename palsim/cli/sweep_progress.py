@@ -37,7 +37,7 @@ class SweepProgress:
     """Call :meth:`start`, then :meth:`outcome` per grid point, then :meth:`close`."""
 
     def __init__(self, stream: TextIO | None = None, live: bool | None = None,
-                 quiet: bool = False) -> None:  # fmt: skip
+                 quiet: bool = False) -> None:
         self.console = Console(file=stream or sys.stderr, highlight=False)
         self.live = self.console.is_terminal if live is None else live
         self.quiet = quiet
@@ -52,7 +52,7 @@ class SweepProgress:
             self.progress = Progress(
                 TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 console=self.console, transient=True,
-            )  # fmt: skip
+            )
             self.progress.start()
             self.task = self.progress.add_task("sweep", total=total)
 

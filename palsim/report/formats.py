@@ -25,11 +25,11 @@ CSV_COLUMNS = [
     "dataset", "oracle", "strategy", "settings", "runs", "cycle", "labeled", "accuracy_mean",
     "accuracy_std", "accuracy_sem", "aubc_mean", "aubc_std", "final_accuracy_mean",
     "final_accuracy_std", "noise_rate",
-]  # fmt: skip
+]
 PAIRED_CSV_COLUMNS = [
     "baseline", "pairs", "accuracy_diff_mean", "accuracy_diff_ci95_low",
     "accuracy_diff_ci95_high", "aubc_diff_mean", "aubc_diff_ci95_low", "aubc_diff_ci95_high",
-]  # fmt: skip
+]
 
 
 def blank_if_none(value: float | None) -> float | str:
@@ -46,7 +46,7 @@ def paired_cells(comparison: Comparison | None, cycle: int) -> list[Any]:
     return [
         comparison.baseline, at.n, at.mean, blank_if_none(at.low), blank_if_none(at.high),
         total.mean, blank_if_none(total.low), blank_if_none(total.high),
-    ]  # fmt: skip
+    ]
 
 
 def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
@@ -61,7 +61,7 @@ def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None
                 spread.mean, spread.std, spread.sem, group.aubc.mean, group.aubc.std,
                 group.final_accuracy.mean, group.final_accuracy.std,
                 blank_if_none(group.noise_rate),
-            ]  # fmt: skip
+            ]
             if comparisons is not None:
                 row += paired_cells(compared.get(id(group)), cycle)
             writer.writerow(row)
@@ -88,7 +88,7 @@ def group_dict(group: GroupStats) -> dict[str, Any]:
         "config": group.identity, "runs": group.runs, "seeds": group.seeds,
         "final_accuracy": spread_dict(group.final_accuracy), "aubc": spread_dict(group.aubc),
         "noise_rate": group.noise_rate, "cycles": cycles, "directories": group.directories,
-    }  # fmt: skip
+    }
 
 
 def comparison_dict(comparison: Comparison) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
                 zip(comparison.group.labeled, comparison.cycles, strict=False))
         ],
         "reason": comparison.reason,
-    }  # fmt: skip
+    }
 
 
 def to_json(

@@ -191,7 +191,7 @@ class PalStrategy(Strategy):
                 finetune_rotation(finetuned, pool, unlabeled[picked], settings.training, generator)
             self._phase(ctx, "score", f"S_D of {len(candidates)} candidates x 4 rotations")
             scores, _ = score_rotations(finetuned, pool, unlabeled[candidates],
-                                        settings.score_batch_size, with_classes=False)  # fmt: skip
+                                        settings.score_batch_size, with_classes=False)
             return scores
 
         positions, scores = select_in_subqueries(first_round, sizes, options.lambda_div, diversity)
@@ -205,16 +205,16 @@ class PalStrategy(Strategy):
 
         def on_epoch(epoch: int, loss: float) -> None:
             ctx.emit(epoch_event(cycle=ctx.cycle, phase="scorer", epoch=epoch,
-                                 epochs=training.epochs, loss=loss))  # fmt: skip
+                                 epochs=training.epochs, loss=loss))
 
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, 0, "pal-batches"))
         with seeded(derive_seed(ctx.seed, 0, "pal-scorer")):
             network = build_scorer(settings.backbone, ctx.pool_images.shape[1], ctx.num_classes,
-                                   mean, std, settings.width)  # fmt: skip
+                                   mean, std, settings.width)
             scorer = to_device(network, ctx.device)
             assert isinstance(scorer, PalScorer)
             train_scorer(scorer, ctx.pool_images, labeled, ctx.labels, training, generator,
-                         on_epoch)  # fmt: skip
+                         on_epoch)
         return scorer
 
     @staticmethod

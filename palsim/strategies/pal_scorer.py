@@ -36,7 +36,7 @@ class PalScorer(nn.Module):
     """``normalize -> backbone`` features, read by ``rotation_head`` and ``class_head``."""
 
     def __init__(self, backbone: nn.Module, out_features: int, num_classes: int,
-                 mean: list[float], std: list[float]) -> None:  # fmt: skip
+                 mean: list[float], std: list[float]) -> None:
         super().__init__()
         self.normalize = Normalize(mean, std)
         self.backbone = backbone
@@ -49,7 +49,7 @@ class PalScorer(nn.Module):
 
 
 def build_scorer(backbone: str, in_channels: int, num_classes: int, mean: list[float],
-                 std: list[float], width: int = 0) -> PalScorer:  # fmt: skip
+                 std: list[float], width: int = 0) -> PalScorer:
     """A freshly initialised scorer (seed torch first) on a backbone of the model registry.
 
     ``width`` 0 keeps the backbone's default.
@@ -97,7 +97,7 @@ def _augment(images: torch.Tensor, generator: torch.Generator, enabled: bool) ->
 
 def train_scorer(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
                  labels: torch.Tensor, training: ScorerTraining, generator: torch.Generator,
-                 on_epoch: EpochCallback | None = None) -> float:  # fmt: skip
+                 on_epoch: EpochCallback | None = None) -> float:
     """Loss CE(rotation, all 4 rotations) + CE(class, upright image), weights 1 and 1.
 
     ``positions`` index ``images`` (the device-resident pool); ``labels`` are their (possibly
@@ -116,11 +116,11 @@ def train_scorer(scorer: PalScorer, images: torch.Tensor, positions: torch.Tenso
 
     # Four rotations make even a batch of one image a batch of four for BatchNorm.
     return train_epochs(scorer, len(positions), training, generator, batch_loss, on_epoch,
-                        min_batch=1)  # fmt: skip
+                        min_batch=1)
 
 
 def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
-                      training: ScorerTraining, generator: torch.Generator) -> None:  # fmt: skip
+                      training: ScorerTraining, generator: torch.Generator) -> None:
     """Fine-tune ``scorer`` in place with the rotation loss only: plain SGD, 0.1 x the lr.
 
     Only the backbone and the rotation head receive gradients; the class head is untouched.
@@ -145,7 +145,7 @@ def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.
 @torch.no_grad()
 def score_rotations(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
                     batch_size: int, with_classes: bool = True,
-                    ) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """S_S of ``images[positions]`` and, if asked, their upright class logits (float32).
 
     Each forward pass holds ``4 * batch_size`` rotated images.

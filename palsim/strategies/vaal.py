@@ -49,7 +49,7 @@ class VAE(nn.Module):
         previous = channels
         for width in widths:
             layers += [nn.Conv2d(previous, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width),
-                       nn.ReLU(inplace=True)]  # fmt: skip
+                       nn.ReLU(inplace=True)]
             previous = width
         self.encoder = nn.Sequential(*layers, nn.Flatten())
         self.grid = (widths[-1], side // 2 ** len(widths), side // 2 ** len(widths))
@@ -60,7 +60,7 @@ class VAE(nn.Module):
         layers = []
         for width in reversed(widths[:-1]):
             layers += [nn.ConvTranspose2d(previous, width, 4, 2, 1, bias=False),
-                       nn.BatchNorm2d(width), nn.ReLU(inplace=True)]  # fmt: skip
+                       nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
             previous = width
         layers += [nn.ConvTranspose2d(previous, channels, 4, 2, 1), nn.Tanh()]
         self.decoder = nn.Sequential(*layers)
@@ -88,7 +88,7 @@ def discriminator(latent_dim: int, width: int) -> nn.Module:
 
 
 def vae_loss(images: torch.Tensor, decoded: torch.Tensor, mean: torch.Tensor,
-             log_variance: torch.Tensor, beta: float) -> torch.Tensor:  # fmt: skip
+             log_variance: torch.Tensor, beta: float) -> torch.Tensor:
     """Mean squared reconstruction error plus ``beta`` x KL(q(z|x) || N(0, I)) per sample."""
     reconstruction = F.mse_loss(decoded, images)
     kl = -0.5 * (1 + log_variance - mean.square() - log_variance.exp()).sum(dim=1).mean()
@@ -154,7 +154,7 @@ class VaalStrategy(Strategy):
         return top_k(scores, ctx.unlabeled, budget)
 
     def train_networks(self, ctx: QueryContext, vae: VAE, critic: nn.Module, epochs: int,
-                       widths: tuple[int, ...]) -> None:  # fmt: skip
+                       widths: tuple[int, ...]) -> None:
         options = self.options
         depth = len(widths)
         vae_optimizer = torch.optim.Adam(vae.parameters(), lr=options.learning_rate)
@@ -171,7 +171,7 @@ class VaalStrategy(Strategy):
                 unlabeled = self.batch(ctx, ctx.unlabeled, depth)
                 total += self.step(vae, critic, labeled, unlabeled, vae_optimizer, critic_optimizer)
             ctx.emit(epoch_event(cycle=ctx.cycle, phase="vaal", epoch=epoch,
-                                 epochs=epochs, loss=float(total) / steps))  # fmt: skip
+                                 epochs=epochs, loss=float(total) / steps))
 
     def batch(self, ctx: QueryContext, positions: torch.Tensor, depth: int) -> torch.Tensor:
         """A batch drawn with replacement (the labeled set may be smaller than a batch)."""
@@ -180,7 +180,7 @@ class VaalStrategy(Strategy):
 
     def step(self, vae: VAE, critic: nn.Module, labeled: torch.Tensor, unlabeled: torch.Tensor,
              vae_optimizer: torch.optim.Optimizer,
-             critic_optimizer: torch.optim.Optimizer) -> torch.Tensor:  # fmt: skip
+             critic_optimizer: torch.optim.Optimizer) -> torch.Tensor:
         """One VAE update (reconstruct both, fool the critic), then one critic update.
 
         Returns the critic's loss (a tensor, so that no step waits for the device).
@@ -190,7 +190,7 @@ class VaalStrategy(Strategy):
         decoded_u, mean_u, log_var_u = vae(unlabeled)
         reconstruction = vae_loss(labeled, decoded_l, mean_l, log_var_l, options.beta)
         reconstruction = reconstruction + vae_loss(unlabeled, decoded_u, mean_u, log_var_u,
-                                                   options.beta)  # fmt: skip
+                                                   options.beta)
         # The VAE wants both latents taken for labeled ones.
         fool = critic_loss(critic, mean_l, mean_u, unlabeled_target=1.0)
         vae_optimizer.zero_grad(set_to_none=True)
@@ -207,7 +207,7 @@ class VaalStrategy(Strategy):
 
 
 def critic_loss(critic: nn.Module, labeled: torch.Tensor, unlabeled: torch.Tensor,
-                unlabeled_target: float) -> torch.Tensor:  # fmt: skip
+                unlabeled_target: float) -> torch.Tensor:
     """BCE of the critic on labeled latents (target 1) plus on unlabeled ones (given target)."""
     logits_l, logits_u = critic(labeled)[:, 0], critic(unlabeled)[:, 0]
     return F.binary_cross_entropy_with_logits(

@@ -4,8 +4,9 @@ A grid is the product of datasets x strategies x oracle specs x seeds, written a
 lists and ranges (``--strategy pal,entropy --oracle noisy:0,0.1,0.2 --seeds 0-4``). Every
 grid point gets a deterministic run name, so running the same sweep again skips the runs
 that finished and resumes the ones that were interrupted. The parsers are plain functions
-that raise ValueError with a message naming the valid forms. Standard library only: the
-backends (local processes, Ray) import the engine.
+that raise ValueError with a message naming the valid forms. Importing this module loads no
+torch: :func:`grid_from_options` imports the dataset and strategy registries only when it
+checks names, and the backends (local processes, Ray) import the engine.
 """
 
 from __future__ import annotations

@@ -60,13 +60,13 @@ class LocalBackend:
 
     def run_one(self, point: GridPoint) -> Outcome:
         command = [sys.executable, "-m", "palsim.sweep.worker", str(self.threads),
-                   json.dumps(point.to_dict())]  # fmt: skip
+                   json.dumps(point.to_dict())]
         started = time.perf_counter()
         with self._lock:
             if self._stopping:
                 return Outcome(point.name, "interrupted", str(point.directory), error="not started")
             child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, start_new_session=True)  # fmt: skip
+                                     text=True, start_new_session=True)
             self._children.add(child)
         stdout, stderr = child.communicate()
         with self._lock:

@@ -18,7 +18,7 @@ from tests.conftest import requires_fashion_mnist
 runner = CliRunner()
 
 TINY = ["--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-        "--epochs", "1", "--device", "cpu", "--test-size", "500"]  # fmt: skip
+        "--epochs", "1", "--device", "cpu", "--test-size", "500"]
 
 
 def interrupt_at_cycle_1(config: RunConfig) -> None:
@@ -40,7 +40,7 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
     # One grid point was interrupted earlier: the sweep must resume it, not start over.
     base = RunConfig(strategy="random", oracle="noisy:0.2", device="cpu", pool_size=300,
                      initial="40", budget="40", cycles=3, epochs=1, test_size=500,
-                     out=str(tmp_path))  # fmt: skip
+                     out=str(tmp_path))
     first, second = expand_grid(base, None, None, None, [0, 1])
     interrupt_at_cycle_1(first.config)
     assert read_summary(first.directory)["status"] == "interrupted"
@@ -50,7 +50,7 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
     outcomes = json.loads(result.stdout)
     assert [(o["name"], o["status"]) for o in sorted(outcomes, key=lambda o: o["name"])] == [
         (first.name, "finished"), (second.name, "finished"),
-    ]  # fmt: skip
+    ]
     for point in (first, second):
         summary = read_summary(point.directory)
         assert summary["status"] == "finished"
@@ -70,7 +70,7 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
 @requires_fashion_mnist
 def test_a_failed_run_is_reported_and_the_sweep_exits_1(tmp_path) -> None:
     args = ["sweep", "--strategy", "random", "--oracle", "matrix:/no/such/matrix.csv", *TINY,
-            "--out", str(tmp_path), "--jobs", "2"]  # fmt: skip
+            "--out", str(tmp_path), "--jobs", "2"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "[1/1] failed fashion-mnist-random-matrix_no_such_matrix.csv-s0: " in result.stderr
@@ -82,7 +82,7 @@ def test_dry_run_lists_the_plan(tmp_path) -> None:
     result = runner.invoke(
         app, ["sweep", "--strategy", "random,entropy", "--seeds", "0-1", "--out", str(tmp_path),
               "--dry-run"],
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 4
@@ -111,7 +111,7 @@ def test_dry_run_lists_the_plan(tmp_path) -> None:
          "error: --jobs is for --backend local; Ray schedules by --cpus-per-run\n"),
         (["--initial", "-3"], "error: initial '-3' must not be negative\n"),
     ],
-)  # fmt: skip
+)
 def test_bad_grid_specs_exit_2_with_one_line(tmp_path, args, message) -> None:
     result = runner.invoke(app, ["sweep", *args, "--out", str(tmp_path), "--dry-run"])
     assert result.exit_code == 2
@@ -137,7 +137,7 @@ def test_ctrl_c_stops_the_sweep_with_130_and_saves_the_runs(tmp_path) -> None:
 
     tiny = [*TINY[:-1], "2000"]  # a larger test split: cycles long enough to interrupt
     command = [sys.executable, "-m", "palsim", "sweep", "--strategy", "random", "--seeds", "0-2",
-               *tiny, "--out", str(tmp_path), "--jobs", "2"]  # fmt: skip
+               *tiny, "--out", str(tmp_path), "--jobs", "2"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not any(

@@ -24,7 +24,7 @@ from tests.conftest import requires_fashion_mnist, tiny_study_args
 # each cycle long enough to be interrupted in its middle.
 STUDY = {"pool_size": 300, "initial": 40, "budget": 40, "cycles": 3, "epochs": 1,
          "strategy": "random", "test_size": 2000,
-         "oracle": "annotators:3:0.1-0.4:round-robin"}  # fmt: skip
+         "oracle": "annotators:3:0.1-0.4:round-robin"}
 
 
 def start_run(out: Path, name: str) -> subprocess.Popen[str]:
@@ -128,7 +128,7 @@ def test_resume_without_a_checkpoint_starts_over(tmp_path) -> None:
     from palsim.config import build_config, resolve_preset
 
     config = build_config({}, {**STUDY, "device": "cpu", "out": str(tmp_path), "name": "early",
-                               "initial": "40", "budget": "40"})  # fmt: skip
+                               "initial": "40", "budget": "40"})
     config = resolve_preset(config, cuda_available=False)
     store = RunStore.create(tmp_path / "early", config.to_dict())
     store._events.close()

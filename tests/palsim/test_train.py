@@ -36,7 +36,7 @@ def test_training_learns_a_separable_problem() -> None:
     with seeded(0):
         model = build_model("small-cnn", 1, 2, [0.5], [0.3])
     settings = TrainSettings(epochs=3, batch_size=32, learning_rate=0.05, eval_batch_size=128,
-                             augment=True)  # fmt: skip
+                             augment=True)
     losses: list[float] = []
     train_classifier(
         model, images, labels, settings, generator, lambda e, loss: losses.append(loss)

@@ -55,7 +55,7 @@ def test_report_groups_runs_and_skips_broken_ones(runs) -> None:
     groups, skipped = report(runs)
     assert [group.key for group in groups] == [
         ("fashion-mnist", "noisy:0.2", "pal"), ("fashion-mnist", "noisy:0.2", "random"),
-    ]  # fmt: skip
+    ]
     pal, random = groups
     assert random.runs == 2 and random.seeds == [0, 1]
     assert [s.mean for s in random.accuracy] == pytest.approx([0.4, 0.5, 0.8])

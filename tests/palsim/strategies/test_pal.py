@@ -140,7 +140,7 @@ def test_folded_batchnorm_gives_the_same_features(backbone: str) -> None:
 
 
 def make_context(pool: int = 160, labeled: int = 40, seed: int = 0,
-                 events: list[Event] | None = None) -> QueryContext:  # fmt: skip
+                 events: list[Event] | None = None) -> QueryContext:
     generator = torch.Generator().manual_seed(123)
     images = torch.randint(0, 256, (pool, 1, 28, 28), dtype=torch.uint8, generator=generator)
     images[: pool // 2, :, :, :14] = 0  # some structure: half the pool is dark on the left
@@ -151,7 +151,7 @@ def make_context(pool: int = 160, labeled: int = 40, seed: int = 0,
         unlabeled=torch.arange(labeled, pool), model=torch.nn.Identity(), num_classes=3,
         device=torch.device("cpu"), generator=torch.Generator().manual_seed(seed), seed=seed,
         train=TrainSettings(1, 16, 0.05, 64, False), preset="quick", emit=sink,
-    )  # fmt: skip
+    )
 
 
 TINY = {"epochs": "1", "width": "4", "finetune_epochs": "1", "batch_size": "16"}
@@ -211,7 +211,7 @@ def test_palsim_run_with_pal_through_the_cli(tmp_path) -> None:  # type: ignore[
     from palsim.cli import app
 
     arguments = tiny_study_args(tmp_path, "pal", strategy="pal", pool_size=400, initial=60,
-                                budget=40, cycles=2, epochs=1)  # fmt: skip
+                                budget=40, cycles=2, epochs=1)
     result = CliRunner().invoke(app, ["run", *arguments, "-S", "epochs=1", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

@@ -63,7 +63,7 @@ def test_parse_oracles_repeats_the_model_for_bare_numbers() -> None:
     ]
     assert parse_oracles("perfect,pair:0.2,0.4,annotators:5:0.1-0.4:vote=3") == [
         "perfect", "pair:0.2", "pair:0.4", "annotators:5:0.1-0.4:vote=3",
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_parse_oracles_repeats_the_model_for_bare_numbers() -> None:
                         "write e.g. noisy:0.2"),
         ("noisy:0.1,0.1", "--oracle 'noisy:0.1,0.1': an oracle spec is listed twice"),
     ],
-)  # fmt: skip
+)
 def test_parse_oracles_errors(text, message) -> None:
     with pytest.raises(ValueError) as error:
         parse_oracles(text)

@@ -46,7 +46,7 @@ def test_bad_shares_are_refused() -> None:
 def local_ray():
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, object_store_memory=80 * 2**20,
-             logging_level="ERROR")  # fmt: skip
+             logging_level="ERROR")
     yield ray
     ray.shutdown()
 
@@ -55,7 +55,7 @@ def local_ray():
 def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
     base = RunConfig(strategy="random", oracle="noisy:0.2", device="cpu", pool_size=300,
                      initial="40", budget="40", cycles=3, epochs=1, test_size=500,
-                     out=str(tmp_path))  # fmt: skip
+                     out=str(tmp_path))
     points = expand_grid(base, None, None, None, [0, 1])
     broken = expand_grid(base, None, None, ["matrix:/no/such/matrix.csv"], [0])
     backend = RayBackend(address=None, cpus_per_run=1)
@@ -65,7 +65,7 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
     by_name = {o.name: o for o in outcomes}
     assert sorted((name, o.status) for name, o in by_name.items()) == [
         (broken[0].name, "failed"), (points[0].name, "finished"), (points[1].name, "finished"),
-    ]  # fmt: skip
+    ]
     assert "no/such/matrix.csv" in (by_name[broken[0].name].error or "")
     for point in points:
         summary = read_summary(point.directory)
@@ -77,7 +77,7 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
     args = ["sweep", "--backend", "ray", "--strategy", "random", "--device", "cpu",
             "--oracle", "noisy:0.2,matrix:/no/such/matrix.csv", "--seeds", "0-1",
             "--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-            "--epochs", "1", "--test-size", "500", "--out", str(tmp_path)]  # fmt: skip
+            "--epochs", "1", "--test-size", "500", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "sweep: 4 runs: 0 finished, 2 skipped, 2 failed, 0 interrupted" in result.stderr
