@@ -69,4 +69,8 @@ class Registry(Generic[T]):
         return plain + forms
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        """A plain name, or a prefix form (its argument is checked only by :meth:`get`)."""
+        if not isinstance(name, str):
+            return False
+        prefix, colon, _ = name.partition(":")
+        return name in self._entries or bool(colon and prefix in self._prefixes)

@@ -23,6 +23,8 @@ def test_prefix_factory_receives_what_follows_the_colon() -> None:
     registry = make_registry()
     assert registry.get("plain") == "PLAIN"
     assert registry.get("file:/a:b") == "FILE /a:b"
+    assert "plain" in registry and "file:/a" in registry
+    assert "file" not in registry and "other:x" not in registry
     with pytest.raises(ValueError, match=r"^file:PATH needs a path$"):
         registry.get("file:")
 
