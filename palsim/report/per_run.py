@@ -58,7 +58,7 @@ def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | Non
                     str(run.directory), *group.key, settings_text(group.settings),
                     *(("" if seed is None else seed) for seed in run.seeds),
                     *(fields.get(column, "") for column in columns),
-                ]  # fmt: skip
+                ]
                 if comparisons is not None:
                     row += baseline_cells(run, reference, cycle, comparisons)
                 writer.writerow(row)

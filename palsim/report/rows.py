@@ -74,7 +74,7 @@ def summary_table(groups: list[GroupStats]) -> TextTable:
         [*names(group, with_settings), str(group.runs), plus_minus(group.final_accuracy),
          plus_minus(group.aubc), noise_text(group)]
         for group in groups
-    ]  # fmt: skip
+    ]
     header = [*name_header(with_settings), "runs", "final accuracy", "AUBC", "noise"]
     return TextTable(f"Runs by configuration ({STD_NOTE})", header, rows, len(header) - 4)
 
@@ -87,7 +87,7 @@ def cycle_table(groups: list[GroupStats]) -> TextTable:
          f"{spread.sem:.4f}"]
         for group in groups
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
-    ]  # fmt: skip
+    ]
     header = [*name_header(with_settings), "cycle", "labeled", "accuracy", "s.e."]
     title = f"Test accuracy per cycle ({STD_NOTE}; s.e. = std / sqrt(n))"
     return TextTable(title, header, rows, len(header) - 4)
@@ -100,7 +100,7 @@ def paired_summary_table(comparisons: list[Comparison]) -> TextTable:
         [*names(c.group, with_settings), str(len(c.seeds)),
          difference(c.cycles[-1] if c.cycles else None), difference(c.aubc)]
         for c in comparisons
-    ]  # fmt: skip
+    ]
     header = [*name_header(with_settings), "pairs", "Δ final accuracy", "Δ AUBC"]
     baseline = comparisons[0].baseline if comparisons else "the baseline"
     title = f"Paired difference to {baseline}, same seeds ({INTERVAL_NOTE})"

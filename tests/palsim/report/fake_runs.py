@@ -26,12 +26,12 @@ def write_run(
         {"cycle": c, "labeled": n, "test_accuracy": a, "noisy_labels": noisy,
          "noise_rate": noisy / n}
         for c, (n, a) in enumerate(zip(labeled, accuracies, strict=True))
-    ]  # fmt: skip
+    ]
     config = {
         "dataset": "fashion-mnist", "strategy": strategy, "strategy_options": {},
         "oracle": oracle, "seed": seed, "noise_seed": seed, "epochs": 15, "device": "auto",
         "out": str(root), "name": name, **settings,
-    }  # fmt: skip
+    }
     summary = {"config": config, "cycles": cycles, "status": status}
     (directory / "summary.json").write_text(json.dumps(summary))
     (directory / "config.json").write_text(json.dumps(config))

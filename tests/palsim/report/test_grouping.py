@@ -40,7 +40,7 @@ def test_a_run_with_other_epochs_in_a_subfolder_is_reported_apart(tmp_path) -> N
 def test_keys_that_never_change_results_do_not_split_groups(tmp_path) -> None:
     write_run(tmp_path, "a", "pal", "perfect", 0, [0.5, 0.6, 0.7], device="cpu")
     write_run(tmp_path, "b", "pal", "perfect", 1, [0.5, 0.6, 0.9], device="cuda",
-              data_dir="/data", eval_batch_size=4096, out="elsewhere", noise_seed=7)  # fmt: skip
+              data_dir="/data", eval_batch_size=4096, out="elsewhere", noise_seed=7)
     groups, _ = report(tmp_path)
     assert len(groups) == 1 and groups[0].runs == 2 and groups[0].settings == {}
 
@@ -48,7 +48,7 @@ def test_keys_that_never_change_results_do_not_split_groups(tmp_path) -> None:
 def test_settings_name_every_key_that_differs_and_strategy_options(tmp_path) -> None:
     write_run(tmp_path, "a", "pal", "perfect", 0, [0.5, 0.6, 0.7])
     write_run(tmp_path, "b", "pal", "perfect", 0, [0.5, 0.6, 0.7], model="resnet18",
-              strategy_options={"lambda_div": "0.5"})  # fmt: skip
+              strategy_options={"lambda_div": "0.5"})
     groups, _ = report(tmp_path)
     assert [settings_text(group.settings) for group in groups] == [
         "model=-, strategy_options={}",
@@ -80,7 +80,7 @@ def test_a_copied_run_does_not_count_as_another_seed(tmp_path) -> None:
          ' "cycles": [{"labeled": true, "test_accuracy": 0.5}]}',
          "a cycle of summary.json lacks a positive labeled count"),
     ],
-)  # fmt: skip
+)
 def test_a_malformed_summary_is_skipped_with_one_line(tmp_path, summary, reason) -> None:
     write_run(tmp_path, "good", "pal", "perfect", 0, [0.5, 0.6, 0.7])
     (tmp_path / "bad").mkdir()

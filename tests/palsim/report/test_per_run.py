@@ -22,7 +22,7 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     summary["cycles"][0]["train_loss"] = 0.125  # a diagnostic: a column of its own
     (pal / "summary.json").write_text(json.dumps(summary))
     result = runner.invoke(app, ["report", str(tmp_path), "--format", "csv", "--per-run",
-                                 "--baseline", "random"])  # fmt: skip
+                                 "--baseline", "random"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == (
@@ -33,11 +33,11 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     assert len(rows) == 6
     assert [row["test_accuracy"] for row in rows if row["strategy"] == "random"] == [
         "0.5", "0.6", "0.2925"
-    ]  # fmt: skip
+    ]
     first_pal = rows[0]
     assert (first_pal["run"], first_pal["seed"], first_pal["train_loss"]) == (
         str(pal), "0", "0.125"
-    )  # fmt: skip
+    )
     assert first_pal["scorer.rotation_accuracy"] == "0.8"
     assert first_pal["test_accuracy_diff"] == repr(0.52 - 0.5)
     assert rows[1]["train_loss"] == "" and rows[3]["test_accuracy_diff"] == ""
