@@ -290,7 +290,8 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         fields = annotate(study, chosen, pool_labels, cycle)
         query_seconds = time.perf_counter() - started
         wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
-        emit(query_event(cycle=cycle, scores=score_summary(selection.scores), **fields))
+        emit(query_event(cycle=cycle, scores=score_summary(selection.scores),
+                         diagnostics=selection.diagnostics, **fields))  # fmt: skip
         state.labeled += chosen.tolist()
         state.labels += fields["oracle_labels"]
         state.annotators += who_answered(fields)

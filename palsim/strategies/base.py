@@ -48,6 +48,7 @@ class Selection:
 
     indices: torch.Tensor  # int64 pool indices, distinct, a subset of ctx.unlabeled
     scores: torch.Tensor | None = None  # float, aligned with indices
+    diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)  # JSON, query event
 
 
 @dataclass(frozen=True)

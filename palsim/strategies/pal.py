@@ -48,10 +48,11 @@ from palsim.strategies.pal_scores import (
     subquery_score,
     subquery_sizes,
 )
-from palsim.train import seeded
+from palsim.train import fold_batchnorm, seeded
 
-#: (picked, candidates) positions into the scored pool -> S_D of the candidates.
-DiversityScore = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+#: positions into the scored pool of the samples picked so far -> a function that gives S_D
+#: of candidate positions (fine-tune once per sub-query, then score candidates in chunks).
+DiversityScore = Callable[[torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]
 
 PAPER_SUBQUERY = 512  # the authors' CIFAR-10 sub-query size
 PAPER_EPOCHS = 100  # scorer epochs per cycle in the authors' CIFAR-10 code
@@ -119,36 +120,79 @@ def resolve(options: PalOptions, ctx: QueryContext, budget: int) -> ResolvedPal:
 
 def select_in_subqueries(
     first_round: torch.Tensor, sizes: list[int], lambda_div: float, diversity: DiversityScore
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Positions into ``first_round`` chosen sub-query by sub-query, with their scores.
+) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+    """Positions into ``first_round`` chosen sub-query by sub-query, their scores, and how
+    many candidates each sub-query re-scored with S_D (0 for the first).
 
     The first sub-query takes the top of ``first_round``; each later one ranks the samples
-    not yet picked by ``lambda_div * diversity(picked, candidates) + first_round``.
-
-    S_D lies in [-4, 0], so it moves a score by at most ``4 |lambda_div|``: a sample whose
-    first-round score is that much below the ``size``-th best can never make the sub-query,
-    and ``diversity`` is only asked about the others. The choice is exactly the one over all.
+    not yet picked by ``lambda_div * S_D + first_round`` (:func:`rescore_lazily`).
     """
     available = torch.ones(len(first_round), dtype=torch.bool, device=first_round.device)
     picked: list[torch.Tensor] = []
     picked_scores: list[torch.Tensor] = []
+    rescored: list[int] = []
     for size in sizes:
         candidates = torch.nonzero(available).flatten()
-        scores = first_round[candidates]
-        if picked and lambda_div != 0 and len(candidates) > size:
-            # (1e-3: room for rounding in S_D's sum of four probabilities)
-            threshold = scores.topk(size).values[-1] - 4 * abs(lambda_div) - 1e-3
-            candidates = candidates[scores >= threshold]
-            scores = subquery_score(
-                diversity(torch.cat(picked), candidates), first_round[candidates], lambda_div
+        if picked and lambda_div != 0 and len(candidates) > 0:
+            chosen, scores, count = rescore_lazily(
+                first_round, candidates, size, lambda_div, diversity(torch.cat(picked))
             )
-        order = torch.argsort(scores, descending=True, stable=True)[:size]
-        picked.append(candidates[order])
-        picked_scores.append(scores[order])
-        available[candidates[order]] = False
+        else:
+            order = torch.argsort(first_round[candidates], descending=True, stable=True)[:size]
+            chosen, scores, count = candidates[order], first_round[candidates[order]], 0
+        picked.append(chosen)
+        picked_scores.append(scores)
+        rescored.append(count)
+        available[chosen] = False
     if not picked:
-        return first_round.new_empty(0, dtype=torch.long), first_round.new_empty(0)
-    return torch.cat(picked), torch.cat(picked_scores)
+        return first_round.new_empty(0, dtype=torch.long), first_round.new_empty(0), []
+    return torch.cat(picked), torch.cat(picked_scores), rescored
+
+
+def rescore_lazily(
+    first_round: torch.Tensor,
+    candidates: torch.Tensor,
+    size: int,
+    lambda_div: float,
+    diversity: Callable[[torch.Tensor], torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """The top ``size`` candidates by ``lambda_div * diversity(i) + first_round[i]``, asking
+    ``diversity`` about as few of them as possible; returns (positions, scores, re-scored).
+
+    S_D lies in [-4, 0], so a sample's final score is at most ``first_round + bound`` (bound
+    0 for lambda_div > 0). Candidates are re-scored in the order of their cached score; once
+    the next one's upper bound is below the ``size``-th best exact score, no later one can
+    enter, and the choice equals the brute-force one over all candidates (ties to the lower
+    position, as a stable sort gives). Chunks of about a tenth of ``size`` keep the re-scored
+    count within 1.1x of the exact minimum while forward passes stay batched.
+    """
+    # A negative weight turns S_D into a bonus of up to 4|lambda_div| (1e-3: rounding room in
+    # S_D's sum of four probabilities; for a positive weight -sum(p) <= 0 holds exactly).
+    bound = 4 * -lambda_div + 1e-3 if lambda_div < 0 else 0.0
+    order = candidates[torch.argsort(first_round[candidates], descending=True, stable=True)]
+    upper = first_round[order] + bound
+    chunk = max(1, math.ceil(size / 10))
+    done = 0
+    exact = first_round.new_empty(0)
+    while done < len(order):
+        if done >= size:
+            kth_best = exact.topk(size).values[-1]
+            reachable = int(torch.count_nonzero(upper[done:] >= kth_best))
+            if reachable == 0:
+                break
+            step = min(chunk, reachable)
+        else:
+            step = size
+        positions = order[done : done + step]
+        scores = subquery_score(diversity(positions), first_round[positions], lambda_div)
+        exact = torch.cat([exact, scores])
+        done += len(positions)
+    seen = order[:done]
+    # Ties break by position, as in a stable sort over all candidates: sort positions first.
+    by_position = torch.argsort(seen, stable=True)
+    seen, exact = seen[by_position], exact[by_position]
+    best = torch.argsort(exact, descending=True, stable=True)[:size]
+    return seen[best], exact[best], done
 
 
 @STRATEGIES.register("pal", "PAL: rotation + class scoring network, diverse sub-queries")
@@ -180,7 +224,7 @@ class PalStrategy(Strategy):
         # 3. Sub-queries; before each later one, fine-tune a copy on everything picked so far.
         sizes = subquery_sizes(budget, settings.subquery_size)
 
-        def diversity(picked: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        def diversity(picked: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
             round_number = len(picked)
             self._phase(ctx, "finetune", f"rotation head path on {len(picked)} picked samples")
             finetuned = copy.deepcopy(scorer)
@@ -189,13 +233,24 @@ class PalStrategy(Strategy):
             )
             with seeded(derive_seed(ctx.seed, round_number, "pal-finetune-torch")):
                 finetune_rotation(finetuned, pool, unlabeled[picked], settings.training, generator)
-            self._phase(ctx, "score", f"S_D of {len(candidates)} candidates x 4 rotations")
-            scores, _ = score_rotations(finetuned, pool, unlabeled[candidates],
-                                        settings.score_batch_size, with_classes=False)
-            return scores
+            self._phase(ctx, "score", "S_D of the candidates that can still enter, best first")
+            inference = fold_batchnorm(finetuned)
+            assert isinstance(inference, PalScorer)
 
-        positions, scores = select_in_subqueries(first_round, sizes, options.lambda_div, diversity)
-        return Selection(indices=unlabeled[positions], scores=scores)
+            def score(candidates: torch.Tensor) -> torch.Tensor:
+                scores, _ = score_rotations(inference, pool, unlabeled[candidates],
+                                            settings.score_batch_size, with_classes=False,
+                                            folded=True)  # fmt: skip
+                return scores
+
+            return score
+
+        positions, scores, rescored = select_in_subqueries(
+            first_round, sizes, options.lambda_div, diversity
+        )
+        # Small on purpose: one count per sub-query, for the query event.
+        return Selection(indices=unlabeled[positions], scores=scores,
+                         diagnostics={"pal_rescored": rescored})  # fmt: skip
 
     def _train(self, ctx: QueryContext, settings: ResolvedPal) -> PalScorer:
         training = settings.training

@@ -144,14 +144,15 @@ def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.
 
 @torch.no_grad()
 def score_rotations(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
-                    batch_size: int, with_classes: bool = True,
-                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+                    batch_size: int, with_classes: bool = True, folded: bool = False,
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
     """S_S of ``images[positions]`` and, if asked, their upright class logits (float32).
 
-    Each forward pass holds ``4 * batch_size`` rotated images.
+    Each forward pass holds ``4 * batch_size`` rotated images. ``folded``: ``scorer`` is
+    already an inference copy from :func:`fold_batchnorm` (reused over many calls).
     """
     device = images.device
-    inference = fold_batchnorm(scorer)
+    inference = scorer if folded else fold_batchnorm(scorer)
     assert isinstance(inference, PalScorer)
     rotation_scores, class_logits = [], []
     for start in range(0, len(positions), batch_size):

@@ -59,57 +59,103 @@ def test_subqueries_pick_other_samples_than_one_big_top_k_when_the_finetuned_sco
     first_round = torch.tensor([10.0, 9.0, 8.0, 7.0, 6.0, 5.0])
     # Samples 2 and 3 duplicate 0 and 1: once those are picked, the fine-tuned copy
     # recognises their rotation (S_D = -4); samples 4 and 5 stay novel (S_D = 0).
-    calls: list[tuple[list[int], list[int]]] = []
+    finetuned_on: list[list[int]] = []
+    asked: list[int] = []
 
-    def diversity(picked: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        calls.append((picked.tolist(), candidates.tolist()))
+    def diversity(picked: torch.Tensor):  # type: ignore[no-untyped-def]
+        finetuned_on.append(picked.tolist())
         duplicates = {2: 0, 3: 1}
-        return torch.tensor(
-            [-4.0 if duplicates.get(c) in picked.tolist() else 0.0 for c in candidates.tolist()]
-        )
 
-    positions, scores = select_in_subqueries(first_round, [2, 2], 1.0, diversity)
+        def score(candidates: torch.Tensor) -> torch.Tensor:
+            asked.extend(candidates.tolist())
+            return torch.tensor(
+                [-4.0 if duplicates.get(c) in picked.tolist() else 0.0 for c in candidates.tolist()]
+            )
+
+        return score
+
+    positions, scores, rescored = select_in_subqueries(first_round, [2, 2], 1.0, diversity)
     assert positions.tolist() == [0, 1, 4, 5]
     # One plain top-4 of first_round would have taken [0, 1, 2, 3].
-    assert calls == [([0, 1], [2, 3, 4, 5])]
+    assert finetuned_on == [[0, 1]]
+    # Best cached score first: 2 and 3 fall to 4 and 3, 4 (6) and 5 (5) beat them; nothing
+    # is left whose cached score could still reach 5.
+    assert asked == [2, 3, 4, 5]
+    assert rescored == [0, 4]
     assert scores.tolist() == [10.0, 9.0, 6.0, 5.0]
 
 
-@pytest.mark.parametrize("lambda_div", [1.0, 0.5, 3.0])
-def test_only_samples_that_can_still_win_are_rescored_and_the_choice_is_unchanged(
-    lambda_div: float,
-) -> None:
-    generator = torch.Generator().manual_seed(0)
-    first_round = torch.randn(300, generator=generator) * 4
-    novelty = -4 * torch.rand(300, generator=generator)  # a fixed S_D per sample
-    asked: list[int] = []
-
-    def diversity(picked: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        asked.append(len(candidates))
-        return novelty[candidates] + 0.01 * len(picked)  # changes with every sub-query
-
-    positions, _ = select_in_subqueries(first_round, [20, 20, 7], lambda_div, diversity)
-    # Brute force: every remaining sample rescored in every later sub-query.
-    expected, available = [], torch.ones(300, dtype=torch.bool)
-    for round_number, size in enumerate([20, 20, 7]):
+def brute_force(first_round: torch.Tensor, sizes: list[int], lambda_div: float,
+                novelty: torch.Tensor) -> tuple[list[int], list[int]]:  # fmt: skip
+    """Every remaining sample re-scored in every later sub-query; also the exact minimum of
+    re-scorings: the candidates whose cached score plus the bound reaches the k-th best."""
+    expected: list[int] = []
+    minimum: list[int] = []
+    available = torch.ones(len(first_round), dtype=torch.bool)
+    bound = max(0.0, -4 * lambda_div)
+    for round_number, size in enumerate(sizes):
         candidates = torch.nonzero(available).flatten()
         scores = first_round[candidates]
         if round_number:
-            bonus = novelty[candidates] + 0.01 * len(expected)
+            bonus = (novelty[candidates] - 0.001 * len(expected)).clamp(min=-4)
             scores = lambda_div * bonus + scores
-        chosen = candidates[torch.argsort(scores, descending=True, stable=True)[:size]]
-        expected += chosen.tolist()
-        available[chosen] = False
+        order = torch.argsort(scores, descending=True, stable=True)[:size]
+        kth_best = scores[order[-1]]
+        reach = int((first_round[candidates] + bound >= kth_best).sum())
+        minimum.append(max(size, reach) if round_number else 0)
+        expected += candidates[order].tolist()
+        available[candidates[order]] = False
+    return expected, minimum
+
+
+@pytest.mark.parametrize("lambda_div", [1.0, 0.5, 3.0, -1.0])
+@pytest.mark.parametrize("spread", [4.0, 0.3])
+def test_lazy_rescoring_picks_as_brute_force_with_near_minimal_rescorings(
+    lambda_div: float, spread: float
+) -> None:
+    generator = torch.Generator().manual_seed(0)
+    first_round = torch.randn(3000, generator=generator) * spread
+    novelty = -4 * torch.rand(3000, generator=generator)  # a fixed S_D per sample
+    sizes = [125, 125, 125, 125]
+    asked: list[int] = []
+
+    def diversity(picked: torch.Tensor):  # type: ignore[no-untyped-def]
+        def score(candidates: torch.Tensor) -> torch.Tensor:
+            asked.extend(candidates.tolist())
+            # S_D in [-4, 0], different in every sub-query
+            return (novelty[candidates] - 0.001 * len(picked)).clamp(min=-4)
+
+        return score
+
+    positions, _, rescored = select_in_subqueries(first_round, sizes, lambda_div, diversity)
+    expected, minimum = brute_force(first_round, sizes, lambda_div, novelty)
     assert positions.tolist() == expected
-    assert max(asked) < 280
+    assert rescored[0] == 0 and sum(rescored) == len(asked)
+    for count, least in zip(rescored[1:], minimum[1:], strict=True):
+        assert least <= count <= 1.1 * least
+    if lambda_div > 0 and spread > 1:
+        assert sum(rescored) < 0.5 * 3 * (3000 - 250)  # far fewer than brute force
+
+
+def test_ties_at_the_kth_best_go_to_the_lower_position_as_in_a_stable_sort() -> None:
+    first_round = torch.tensor([5.0, 1.0, 3.0, 3.0, 3.0])
+
+    def diversity(picked: torch.Tensor):  # type: ignore[no-untyped-def]
+        return lambda candidates: torch.zeros(len(candidates))
+
+    positions, _, _ = select_in_subqueries(first_round, [1, 2], 1.0, diversity)
+    assert positions.tolist() == [0, 2, 3]
 
 
 def test_without_diversity_weight_subqueries_equal_one_top_k() -> None:
-    def never(picked: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+    def never(picked: torch.Tensor):  # type: ignore[no-untyped-def]
         raise AssertionError("no fine-tuning when lambda_div is 0")
 
-    positions, _ = select_in_subqueries(torch.tensor([1.0, 5.0, 3.0, 4.0]), [2, 1], 0.0, never)
+    positions, _, rescored = select_in_subqueries(
+        torch.tensor([1.0, 5.0, 3.0, 4.0]), [2, 1], 0.0, never
+    )
     assert positions.tolist() == [1, 3, 2]
+    assert rescored == [0, 0]
 
 
 # --- the scoring network ----------------------------------------------------------------------
