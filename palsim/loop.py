@@ -32,7 +32,13 @@ from palsim.events import (
 from palsim.models import build_model, channel_stats, choose_model
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
 from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
-from palsim.train import accuracy, prepare, seeded, train_classifier
+from palsim.train import (
+    accuracy,
+    import_optimizer_dependencies,
+    prepare,
+    seeded,
+    train_classifier,
+)
 
 
 @dataclass
@@ -238,6 +244,7 @@ def run_study(
         checkpoint(state)
     inputs = CycleInputs(pool_images, pool_labels, test_images, test_labels, model_name, mean,
                          std, settings)
+    import_optimizer_dependencies()  # a one-time import, kept out of cycle 0's train time
     for cycle in range(state.next_cycle, config.cycles):
         run_cycle(study, state, cycle, emit, inputs)
         checkpoint(state)

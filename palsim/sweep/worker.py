@@ -1,15 +1,20 @@
-"""Run one grid point of a sweep in this process: a new run, or the resume of an unfinished one.
+"""Run grid points of a sweep in this process: each a new run, or the resume of an unfinished one.
 
-Both backends use it: the local backend starts ``python -m palsim.sweep.worker THREADS POINT``
-for each run, so that a crash stays inside its own process; a Ray task calls
-:func:`run_point` directly. A failed run becomes an :class:`Outcome`, never an exception.
+Both backends use it: the local backend starts ``python -m palsim.sweep.worker THREADS`` once
+per job slot and writes grid points to its stdin, one JSON line each; the worker answers each
+with one outcome line on stdout. One process runs many points, so torch is imported and the
+data is read once per worker, not once per run; the results do not change, because every
+random stream is derived from the run's own seeds. A Ray task calls :func:`run_point` directly.
+A failed run becomes an :class:`Outcome`, never an exception.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from typing import TextIO
 
 from palsim.events import CONFIG_FILE
 from palsim.store import read_summary
@@ -45,13 +50,32 @@ def run_point(point: GridPoint, threads: int) -> Outcome:
     return Outcome(point.name, "finished", str(directory), final_accuracy(summary), seconds)
 
 
+def serve(threads: int, points: TextIO, outcomes: TextIO) -> int:
+    """Run each point read from ``points`` (one JSON line each) until end of input; exit code.
+
+    130 after an interrupted run (Ctrl-C): the backend starts no more points.
+    """
+    for line in points:
+        if not line.strip():
+            continue
+        outcome = run_point(GridPoint.from_dict(json.loads(line)), threads)
+        outcomes.write(json.dumps(outcome.to_dict()) + "\n")
+        outcomes.flush()
+        if outcome.status == "interrupted":
+            return 130
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    """``THREADS POINT_JSON``: run the point, print its outcome as one JSON line on stdout."""
-    threads, point = int(argv[0]), GridPoint.from_dict(json.loads(argv[1]))
-    outcome = run_point(point, threads)
-    print(json.dumps(outcome.to_dict()), flush=True)
-    return 130 if outcome.status == "interrupted" else 0
+    """``THREADS``: serve grid points from stdin, outcomes as JSON lines on stdout."""
+    try:
+        return serve(int(argv[0]), sys.stdin, sys.stdout)
+    except KeyboardInterrupt:  # Ctrl-C between two runs: nothing left open
+        return 130
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    # Every run store is closed and stdout flushed: skip the interpreter's slow teardown.
+    sys.stderr.flush()
+    os._exit(code)
