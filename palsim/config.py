@@ -60,6 +60,7 @@ class RunConfig:
     augment: bool = True  # random crop and flip while training the task model
     model: str = "auto"  # small-cnn | resnet18 | auto (by image size and preset)
     device: str = "auto"  # auto | cpu | cuda
+    precision: str = "auto"  # auto | fp32 | bf16 autocast; auto: bf16 on CUDA, fp32 on a CPU
     exclude_classes: str | None = None  # kept out of the initial set: "3,5" or "random:2"
     out: str = "runs"  # folder that holds run directories
     name: str | None = None  # run directory name; None: derived from the settings

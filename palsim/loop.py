@@ -33,8 +33,10 @@ from palsim.models import build_model, channel_stats, choose_model
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
 from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
 from palsim.train import (
+    PRECISIONS,
     accuracy,
     import_optimizer_dependencies,
+    precision,
     prepare,
     seeded,
     train_classifier,
@@ -119,6 +121,9 @@ def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: St
     initial = amount_to_count(config.initial, len(pool), "initial")
     budget = amount_to_count(config.budget, len(pool), "budget")
     validate_sizes(len(pool), initial, budget, config.cycles)
+    if config.precision not in PRECISIONS:
+        choices = ", ".join(PRECISIONS)
+        raise ValueError(f"unknown precision {config.precision!r}; choose one of: {choices}")
     excluded: list[int] = []
     if config.exclude_classes:
         excluded, random_count = parse_class_list(config.exclude_classes, dataset.num_classes)
@@ -246,7 +251,8 @@ def run_study(
                          std, settings)
     import_optimizer_dependencies()  # a one-time import, kept out of cycle 0's train time
     for cycle in range(state.next_cycle, config.cycles):
-        run_cycle(study, state, cycle, emit, inputs)
+        with precision(config.precision):
+            run_cycle(study, state, cycle, emit, inputs)
         checkpoint(state)
         emit(cycle_finished_event(record=state.records[-1]))
     return state

@@ -8,6 +8,7 @@ autocast and channels_last.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import itertools
 import math
@@ -45,10 +46,34 @@ class EpochSettings(Protocol):
     def learning_rate(self) -> float: ...
 
 
+#: Autocast precisions: "auto" is bf16 on CUDA and fp32 on a CPU (docs/benchmarks.md says
+#: why the CPU keeps fp32 by default); "bf16" also autocasts on a CPU.
+PRECISIONS = ("auto", "fp32", "bf16")
+
+# The precision of the study running in this context (None: "auto"). A context variable, not
+# a parameter of every training and scoring function: it is one setting of the whole run.
+_BF16: contextvars.ContextVar[bool | None] = contextvars.ContextVar("palsim_bf16", default=None)
+
+
+@contextlib.contextmanager
+def precision(name: str) -> Iterator[None]:
+    """Run a block under autocast precision ``name`` (one of :data:`PRECISIONS`)."""
+    if name not in PRECISIONS:
+        raise ValueError(f"unknown precision {name!r}; choose one of: {', '.join(PRECISIONS)}")
+    token = _BF16.set(None if name == "auto" else name == "bf16")
+    try:
+        yield
+    finally:
+        _BF16.reset(token)
+
+
 def autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
-    """bfloat16 autocast on CUDA; a no-op on the CPU (where it would be slower)."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bfloat16 autocast on CUDA, and on a CPU under ``precision("bf16")``; else a no-op."""
+    bf16 = _BF16.get()
+    if bf16 is None:
+        bf16 = device.type == "cuda"
+    if bf16:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 

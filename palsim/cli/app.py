@@ -99,6 +99,9 @@ def run(
     ),
     model: str = typer.Option(None, help="small-cnn | resnet18 | auto [auto]."),
     device: str = typer.Option(None, help="auto | cpu | cuda [auto]."),
+    precision: str = typer.Option(
+        None, help="auto | fp32 | bf16 autocast (auto: bf16 on CUDA, fp32 on a CPU) [auto]."
+    ),
     exclude_classes: str = typer.Option(
         None, "--exclude-classes", help="Keep classes out of the initial set: 3,5 or random:2."
     ),
@@ -123,7 +126,7 @@ def run(
         "budget": budget, "cycles": cycles, "pool_size": pool_size, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "model": model,
         "test_size": test_size, "device": device, "exclude_classes": exclude_classes,
-        "out": out, "name": name,
+        "out": out, "name": name, "precision": precision,
     }  # fmt: skip
     try:
         if strategy_option:

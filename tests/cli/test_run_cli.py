@@ -45,6 +45,10 @@ def test_run_json_prints_only_the_summary_on_stdout(tmp_path) -> None:
             "error: --data-dir '/no/such/folder' is not a readable directory",
         ),
         (["--device", "tpu"], "error: unknown device 'tpu'; choose one of: auto, cpu, cuda"),
+        (
+            ["--precision", "fp16"],
+            "error: unknown precision 'fp16'; choose one of: auto, fp32, bf16",
+        ),
         (["-S", "passes"], "error: --strategy-option 'passes' is not of the form key=value"),
         (["-S", "passes=3"], "error: unknown strategy option 'passes'; valid options: none"),
     ],

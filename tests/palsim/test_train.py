@@ -1,8 +1,17 @@
+import pytest
 import torch
 
 from palsim.models import build_model
 from palsim.strategies.base import TrainSettings
-from palsim.train import accuracy, random_crop_flip, seeded, train_classifier, warmup_cosine
+from palsim.train import (
+    accuracy,
+    autocast,
+    precision,
+    random_crop_flip,
+    seeded,
+    train_classifier,
+    warmup_cosine,
+)
 
 
 def test_crop_without_padding_is_identity_or_mirror() -> None:
@@ -77,3 +86,21 @@ def test_accuracy_is_correct_over_total_without_float32_artefacts() -> None:
     value = accuracy(FirstPixelIsTheClass(), images, labels, batch_size=64)
     assert repr(value) == "0.2925"
     assert float(torch.tensor(117 / 400, dtype=torch.float32)) != 0.2925  # the artefact avoided
+
+
+@pytest.mark.parametrize(
+    ("name", "cpu_dtype"),
+    [("auto", torch.float32), ("fp32", torch.float32), ("bf16", torch.bfloat16)],
+)
+def test_precision_sets_the_cpu_autocast_dtype(name: str, cpu_dtype: torch.dtype) -> None:
+    layer = torch.nn.Linear(4, 2)
+    with precision(name), autocast(torch.device("cpu")):
+        assert layer(torch.ones(3, 4)).dtype == cpu_dtype
+    with autocast(torch.device("cpu")):  # outside the block: back to the default
+        assert layer(torch.ones(3, 4)).dtype == torch.float32
+
+
+def test_unknown_precision_is_refused() -> None:
+    message = "unknown precision 'fp16'; choose one of: auto, fp32, bf16"
+    with pytest.raises(ValueError, match=message), precision("fp16"):
+        pass
