@@ -113,26 +113,33 @@ def main() -> None:
     selection = PalStrategy(options).select(context, args.budget)
     end = clock.now()
     assert len(selection.indices.unique()) == args.budget
-    report(args, device, task_seconds, task_epochs, scorer_epochs, clock.phases(end), end - started)
+    rescored = selection.diagnostics["pal_rescored"]
+    report(args, device, task_seconds, task_epochs, scorer_epochs, clock.phases(end),
+           end - started, rescored)  # fmt: skip
 
 
 def report(args: argparse.Namespace, device: torch.device, task_seconds: float,
            task_epochs: int, scorer_epochs: int, phases: list[dict[str, Any]],
-           select_seconds: float) -> None:
+           select_seconds: float, rescored: list[int]) -> None:
+    """``rescored``: candidates re-scored per sub-query (the first sub-query's 0 included)."""
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
     print(f"device {name or 'cpu'}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"pool {args.pool}, labeled {args.labeled}, budget {args.budget}, width {args.width}")
     task_rate = args.labeled * task_epochs / task_seconds
     print(f"task model  {task_seconds:8.2f} s  {task_rate:9.0f} images/s  ({task_epochs} epochs)")
     unlabeled = args.pool - args.labeled
+    later_scorings = iter(rescored[1:])
+    first_scoring = True
     for phase in phases:
-        count = int(re.findall(r"\b\d+\b", phase["detail"])[0])  # samples named in the detail
+        numbers = [int(n) for n in re.findall(r"\b\d+\b", phase["detail"])]
         if phase["phase"] == "scorer":
             images = 4 * args.labeled * scorer_epochs
         elif phase["phase"] == "score":
-            images = 4 * count
+            # The first scoring covers the unlabeled pool; each later one re-scored this many.
+            images = 4 * (numbers[0] if first_scoring else next(later_scorings))
+            first_scoring = False
         else:  # fine-tuning: finetune_epochs over the samples picked so far, 4 rotations each
-            images = 4 * PalOptions().finetune_epochs * count
+            images = 4 * PalOptions().finetune_epochs * numbers[0]
         phase["images_per_s"] = images / phase["seconds"]
         print(f"{phase['phase']:<10}  {phase['seconds']:8.2f} s  {phase['images_per_s']:9.0f}"
               f" images/s  ({phase['detail']})")
@@ -140,7 +147,8 @@ def report(args: argparse.Namespace, device: torch.device, task_seconds: float,
     print(f"PAL select  {select_seconds:8.2f} s; cycle {cycle:.2f} s (unlabeled {unlabeled})")
     print(json.dumps({"device": name or "cpu", "args": vars(args), "task_seconds": task_seconds,
                       "task_images_per_s": task_rate, "select_seconds": select_seconds,
-                      "cycle_seconds": cycle, "phases": phases}))
+                      "cycle_seconds": cycle, "rescored": rescored,
+                      "phases": phases}))
 
 
 if __name__ == "__main__":

@@ -120,9 +120,10 @@ def resolve(options: PalOptions, ctx: QueryContext, budget: int) -> ResolvedPal:
 
 def select_in_subqueries(
     first_round: torch.Tensor, sizes: list[int], lambda_div: float, diversity: DiversityScore
-) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
-    """Positions into ``first_round`` chosen sub-query by sub-query, their scores, and how
-    many candidates each sub-query re-scored with S_D (0 for the first).
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, list[int]]]:
+    """Positions into ``first_round`` chosen sub-query by sub-query, their scores, and per
+    sub-query how many candidates were re-scored with S_D (``rescored``; 0 for the first)
+    and the fewest that any exact method must re-score (``fewest``).
 
     The first sub-query takes the top of ``first_round``; each later one ranks the samples
     not yet picked by ``lambda_div * S_D + first_round`` (:func:`rescore_lazily`).
@@ -130,23 +131,24 @@ def select_in_subqueries(
     available = torch.ones(len(first_round), dtype=torch.bool, device=first_round.device)
     picked: list[torch.Tensor] = []
     picked_scores: list[torch.Tensor] = []
-    rescored: list[int] = []
+    counts: dict[str, list[int]] = {"rescored": [], "fewest": []}
     for size in sizes:
         candidates = torch.nonzero(available).flatten()
         if picked and lambda_div != 0 and len(candidates) > 0:
-            chosen, scores, count = rescore_lazily(
+            chosen, scores, count, fewest = rescore_lazily(
                 first_round, candidates, size, lambda_div, diversity(torch.cat(picked))
             )
         else:
             order = torch.argsort(first_round[candidates], descending=True, stable=True)[:size]
-            chosen, scores, count = candidates[order], first_round[candidates[order]], 0
+            chosen, scores, count, fewest = candidates[order], first_round[candidates[order]], 0, 0
         picked.append(chosen)
         picked_scores.append(scores)
-        rescored.append(count)
+        counts["rescored"].append(count)
+        counts["fewest"].append(fewest)
         available[chosen] = False
     if not picked:
-        return first_round.new_empty(0, dtype=torch.long), first_round.new_empty(0), []
-    return torch.cat(picked), torch.cat(picked_scores), rescored
+        return first_round.new_empty(0, dtype=torch.long), first_round.new_empty(0), counts
+    return torch.cat(picked), torch.cat(picked_scores), counts
 
 
 def rescore_lazily(
@@ -155,9 +157,10 @@ def rescore_lazily(
     size: int,
     lambda_div: float,
     diversity: Callable[[torch.Tensor], torch.Tensor],
-) -> tuple[torch.Tensor, torch.Tensor, int]:
+) -> tuple[torch.Tensor, torch.Tensor, int, int]:
     """The top ``size`` candidates by ``lambda_div * diversity(i) + first_round[i]``, asking
-    ``diversity`` about as few of them as possible; returns (positions, scores, re-scored).
+    ``diversity`` about as few of them as possible; returns (positions, scores, number
+    re-scored, the fewest re-scorings that can prove this choice).
 
     S_D lies in [-4, 0], so a sample's final score is at most ``first_round + bound`` (bound
     0 for lambda_div > 0). Candidates are re-scored in the order of their cached score; once
@@ -192,7 +195,11 @@ def rescore_lazily(
     by_position = torch.argsort(seen, stable=True)
     seen, exact = seen[by_position], exact[by_position]
     best = torch.argsort(exact, descending=True, stable=True)[:size]
-    return seen[best], exact[best], done
+    # The least any exact method re-scores: every candidate whose cached score plus the bound
+    # reaches the final k-th best (none of those can be ruled out unseen).
+    reaching = int(torch.count_nonzero(upper >= exact[best[-1]])) if len(best) else 0
+    return seen[best], exact[best], done, max(len(best), reaching)
+
 
 
 @STRATEGIES.register("pal", "PAL: rotation + class scoring network, diverse sub-queries")
@@ -245,12 +252,12 @@ class PalStrategy(Strategy):
 
             return score
 
-        positions, scores, rescored = select_in_subqueries(
+        positions, scores, counts = select_in_subqueries(
             first_round, sizes, options.lambda_div, diversity
         )
-        # Small on purpose: one count per sub-query, for the query event.
-        return Selection(indices=unlabeled[positions], scores=scores,
-                         diagnostics={"pal_rescored": rescored})  # fmt: skip
+        # Small on purpose: two counts per sub-query, for the query event.
+        diagnostics = {"pal_rescored": counts["rescored"], "pal_fewest_rescored": counts["fewest"]}
+        return Selection(indices=unlabeled[positions], scores=scores, diagnostics=diagnostics)
 
     def _train(self, ctx: QueryContext, settings: ResolvedPal) -> PalScorer:
         training = settings.training

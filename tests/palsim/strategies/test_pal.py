@@ -74,14 +74,14 @@ def test_subqueries_pick_other_samples_than_one_big_top_k_when_the_finetuned_sco
 
         return score
 
-    positions, scores, rescored = select_in_subqueries(first_round, [2, 2], 1.0, diversity)
+    positions, scores, counts = select_in_subqueries(first_round, [2, 2], 1.0, diversity)
     assert positions.tolist() == [0, 1, 4, 5]
     # One plain top-4 of first_round would have taken [0, 1, 2, 3].
     assert finetuned_on == [[0, 1]]
     # Best cached score first: 2 and 3 fall to 4 and 3, 4 (6) and 5 (5) beat them; nothing
     # is left whose cached score could still reach 5.
     assert asked == [2, 3, 4, 5]
-    assert rescored == [0, 4]
+    assert counts == {"rescored": [0, 4], "fewest": [0, 4]}
     assert scores.tolist() == [10.0, 9.0, 6.0, 5.0]
 
 
@@ -92,7 +92,8 @@ def brute_force(first_round: torch.Tensor, sizes: list[int], lambda_div: float,
     expected: list[int] = []
     minimum: list[int] = []
     available = torch.ones(len(first_round), dtype=torch.bool)
-    bound = max(0.0, -4 * lambda_div)
+    # S_D <= 0; a negative weight makes it a bonus of up to 4|lambda_div| (+1e-3 rounding room)
+    bound = -4 * lambda_div + 1e-3 if lambda_div < 0 else 0.0
     for round_number, size in enumerate(sizes):
         candidates = torch.nonzero(available).flatten()
         scores = first_round[candidates]
@@ -127,9 +128,11 @@ def test_lazy_rescoring_picks_as_brute_force_with_near_minimal_rescorings(
 
         return score
 
-    positions, _, rescored = select_in_subqueries(first_round, sizes, lambda_div, diversity)
+    positions, _, counts = select_in_subqueries(first_round, sizes, lambda_div, diversity)
     expected, minimum = brute_force(first_round, sizes, lambda_div, novelty)
     assert positions.tolist() == expected
+    assert counts["fewest"] == minimum
+    rescored = counts["rescored"]
     assert rescored[0] == 0 and sum(rescored) == len(asked)
     for count, least in zip(rescored[1:], minimum[1:], strict=True):
         assert least <= count <= 1.1 * least
@@ -151,11 +154,11 @@ def test_without_diversity_weight_subqueries_equal_one_top_k() -> None:
     def never(picked: torch.Tensor):  # type: ignore[no-untyped-def]
         raise AssertionError("no fine-tuning when lambda_div is 0")
 
-    positions, _, rescored = select_in_subqueries(
+    positions, _, counts = select_in_subqueries(
         torch.tensor([1.0, 5.0, 3.0, 4.0]), [2, 1], 0.0, never
     )
     assert positions.tolist() == [1, 3, 2]
-    assert rescored == [0, 0]
+    assert counts == {"rescored": [0, 0], "fewest": [0, 0]}
 
 
 # --- the scoring network ----------------------------------------------------------------------
