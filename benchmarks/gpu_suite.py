@@ -42,11 +42,14 @@ class Sizes:
     study_seeds: int  # seeds of the short study
     pal_cycle_args: tuple[str, ...]  # arguments of benchmarks/gpu_pal_cycle.py
     pal_width: str  # PAL scorer's ResNet-18 width in the runs; "0": its own (64)
+    test_size: int | None  # test images per evaluation; None: the whole test split
 
 
-GPU = Sizes("cuda", 20_000, 2_000, 1_000, 20, 4, 2,
-            ("--device", "cuda", "--epochs", "100"), "0")  # fmt: skip
-SMOKE = Sizes("cpu", 600, 60, 60, 1, 2, 1, ("--device", "cpu", "--small"), "8")
+GPU = Sizes("cuda", 10_000, 1_000, 500, 15, 3, 2,
+            ("--device", "cuda", "--epochs", "100"), "0", None)  # fmt: skip
+SMOKE = Sizes("cpu", 600, 60, 60, 1, 2, 1, (
+    "--device", "cpu", "--pool", "400", "--labeled", "40", "--budget", "40", "--width", "8",
+    "--epochs", "1", "--subquery-size", "16", "--score-batch-size", "64"), "8", 300)
 
 
 def study_config(sizes: Sizes, args: argparse.Namespace, strategy: str, oracle: str, seed: int,
@@ -58,7 +61,8 @@ def study_config(sizes: Sizes, args: argparse.Namespace, strategy: str, oracle: 
                      strategy_options=own_epochs.get(strategy, {}), oracle=oracle, seed=seed,
                      preset="paper", initial=str(sizes.initial), budget=str(sizes.budget),
                      cycles=cycles, pool_size=sizes.pool, epochs=sizes.epochs,
-                     device=sizes.device, out=args.runs, name=name)  # fmt: skip
+                     device=sizes.device, test_size=sizes.test_size, out=args.runs,
+                     name=name)  # fmt: skip
 
 
 def write(out: TextIO, record: dict[str, Any]) -> None:
@@ -113,6 +117,10 @@ def short_study(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
     for seed in range(sizes.study_seeds):
         for oracle in ("perfect", "noisy:0.2"):
             for strategy in ("pal", "entropy", "random"):
+                if time.perf_counter() > args.deadline:
+                    write(out, {"part": "study", "strategy": strategy, "oracle": oracle,
+                                "seed": seed, "status": "not run: --minutes reached"})  # fmt: skip
+                    continue
                 name = f"study-{strategy}-{oracle.replace(':', '_')}-s{seed}"
                 config = study_config(sizes, args, strategy, oracle, seed, sizes.study_cycles,
                                       name)  # fmt: skip
@@ -128,10 +136,12 @@ def main() -> int:
     parser.add_argument("--out", default="gpu_suite.jsonl", help="the output file (JSON lines)")
     parser.add_argument("--runs", default=None, help="run folders [a temporary folder]")
     parser.add_argument("--cpu-smoke", action="store_true", help="tiny sizes on the CPU")
-    parser.add_argument("--pal-timeout", type=int, default=240, help="seconds for part 2")
+    parser.add_argument("--pal-timeout", type=int, default=180, help="seconds for part 2")
+    parser.add_argument("--minutes", type=float, default=7.5, help="start no study run after")
     parser.add_argument("--parts", default="strategies,pal-cycle,study")
     args = parser.parse_args()
     sizes = SMOKE if args.cpu_smoke else GPU
+    args.deadline = time.perf_counter() + 60 * args.minutes
     if sizes.device == "cuda" and not torch.cuda.is_available():
         print("error: no CUDA device is visible to torch; --cpu-smoke checks the suite on a CPU",
               file=sys.stderr)  # fmt: skip

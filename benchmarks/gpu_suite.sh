@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU readiness suite, in one command from the source tree (about 8 minutes on one H100):
+# The GPU readiness suite, in one command from the source tree; under 8 minutes on one GPU
+# (part 3 starts no run after --minutes, default 7.5, so a slow card ends on time):
 #   1. every strategy for a short study on CUDA (bf16 autocast, channels_last, data on the GPU),
 #   2. one PAL cycle at CIFAR-10 scale on synthetic tensors (benchmarks/gpu_pal_cycle.py),
 #   3. a short study on Fashion-MNIST: PAL, entropy, random; clean and 20% noise; 2 seeds.
