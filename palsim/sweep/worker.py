@@ -2,8 +2,8 @@
 
 Both backends use it: the local backend starts ``python -m palsim.sweep.worker THREADS`` once
 per job slot and writes grid points to its stdin, one JSON line each; the worker answers each
-with one outcome line on stdout. One process runs many points, so torch is imported and the
-data is read once per worker, not once per run; the results do not change, because every
+with one outcome line on stdout. One process runs many points, so torch is imported once
+per worker, not once per run; the results do not change, because every
 random stream is derived from the run's own seeds. A Ray task calls :func:`run_point` directly.
 A failed run becomes an :class:`Outcome`, never an exception.
 """
