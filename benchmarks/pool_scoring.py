@@ -61,11 +61,13 @@ def best_seconds(work: Callable[[], object], repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", type=int, default=60_000)
-    parser.add_argument("--batch", type=int, default=None, help="palsim's batch [quick preset's]")
+    parser.add_argument("--batches", default=None,
+                        help="palsim's batches, a comma list [the quick preset's]")  # fmt: skip
     parser.add_argument("--precision", default="auto", help="palsim's precision: auto|fp32|bf16")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    batch = args.batch or PRESETS["quick"]["eval_batch_size"]
+    preset_batch = str(PRESETS["quick"]["eval_batch_size"])
+    batches = [int(b) for b in (args.batches or preset_batch).split(",")]
     generator = torch.Generator().manual_seed(0)
     pool = torch.randint(0, 256, (args.pool, 1, 28, 28), dtype=torch.uint8, generator=generator)
 
@@ -83,31 +85,38 @@ def main() -> None:
                 scores.append(entropy_score(plain(pool[start : start + 256]).softmax(dim=1)))
         return torch.cat(scores).topk(1000).indices
 
-    # 2. palsim's entropy query, as a study calls it.
-    settings = TrainSettings(1, 64, 0.05, batch, True)
-    context = QueryContext(0, pool, torch.arange(0), torch.arange(0), torch.arange(args.pool),
-                           fresh_model().eval(), 10, torch.device("cpu"), generator, 0, settings,
-                           "quick")  # fmt: skip
+    # 2. palsim's entropy query, as a study calls it, at each batch size.
     strategy = EntropyStrategy()
 
-    def palsim() -> torch.Tensor:
-        with precision(args.precision):
-            return strategy.select(context, 1000).indices
+    def palsim_at(batch: int) -> Callable[[], torch.Tensor]:
+        settings = TrainSettings(1, 64, 0.05, batch, True)
+        context = QueryContext(0, pool, torch.arange(0), torch.arange(0), torch.arange(args.pool),
+                               fresh_model().eval(), 10, torch.device("cpu"), generator, 0,
+                               settings, "quick")  # fmt: skip
 
-    times = {"baseline": [], "palsim": []}
-    for _ in range(args.repeats):  # turns: a change in the machine's load hits both
-        times["baseline"].append(best_seconds(baseline, 1))
-        times["palsim"].append(best_seconds(palsim, 1))
-    base, ours = min(times["baseline"]), min(times["palsim"])
+        def select() -> torch.Tensor:
+            with precision(args.precision):
+                return strategy.select(context, 1000).indices
+
+        return select
+
+    sides = {"baseline": baseline, **{f"palsim@{b}": palsim_at(b) for b in batches}}
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    for _ in range(args.repeats):  # turns: a change in the machine's load hits every side
+        for name, work in sides.items():
+            times[name].append(best_seconds(work, 1))
+    best = {name: min(values) for name, values in times.items()}
     flops = conv_flops_per_image(plain, pool) * args.pool
-    print(f"plain eager loop (batch 256, NCHW fp32): {base:6.2f} s, {args.pool / base:7.0f} img/s,"
-          f" {flops / base / 1e9:5.1f} GFLOP/s")  # fmt: skip
-    print(f"palsim entropy query (batch {batch}, {args.precision}): {ours:6.2f} s, "
-          f"{args.pool / ours:7.0f} img/s, {flops / ours / 1e9:5.1f} GFLOP/s")  # fmt: skip
-    print(f"speed-up: {base / ours:.2f}x ({torch.get_num_threads()} threads)")
-    print(json.dumps({"pool": args.pool, "batch": batch, "precision": args.precision,
-                      "baseline_s": times["baseline"], "palsim_s": times["palsim"],
-                      "speedup": base / ours,
+    for name, seconds in best.items():
+        label = ("plain eager loop (batch 256, NCHW fp32)" if name == "baseline"
+                 else f"palsim entropy query (batch {name.split('@')[1]}, {args.precision})")  # fmt: skip
+        print(
+            f"{label:44} {seconds:6.2f} s {args.pool / seconds:7.0f} img/s "
+            f"{flops / seconds / 1e9:6.1f} GFLOP/s  {best['baseline'] / seconds:5.2f}x"
+        )
+    print(f"({torch.get_num_threads()} threads, pool {args.pool}, best of {args.repeats})")
+    print(json.dumps({"pool": args.pool, "precision": args.precision, "times_s": times,
+                      "threads": torch.get_num_threads(),
                       "gflop_per_image": flops / args.pool / 1e9}))  # fmt: skip
 
 
