@@ -108,8 +108,9 @@ def main() -> None:
     best = {name: min(values) for name, values in times.items()}
     flops = conv_flops_per_image(plain, pool) * args.pool
     for name, seconds in best.items():
-        label = ("plain eager loop (batch 256, NCHW fp32)" if name == "baseline"
-                 else f"palsim entropy query (batch {name.split('@')[1]}, {args.precision})")  # fmt: skip
+        label = "plain eager loop (batch 256, NCHW fp32)"
+        if name != "baseline":
+            label = f"palsim entropy query (batch {name.split('@')[1]}, {args.precision})"
         print(
             f"{label:44} {seconds:6.2f} s {args.pool / seconds:7.0f} img/s "
             f"{flops / seconds / 1e9:6.1f} GFLOP/s  {best['baseline'] / seconds:5.2f}x"
