@@ -83,7 +83,7 @@ def main() -> None:
         with torch.no_grad():
             for start in range(0, len(pool), 256):
                 scores.append(entropy_score(plain(pool[start : start + 256]).softmax(dim=1)))
-        return torch.cat(scores).topk(1000).indices
+        return torch.cat(scores).topk(min(1000, len(pool))).indices
 
     # 2. palsim's entropy query, as a study calls it, at each batch size.
     strategy = EntropyStrategy()
@@ -96,7 +96,7 @@ def main() -> None:
 
         def select() -> torch.Tensor:
             with precision(args.precision):
-                return strategy.select(context, 1000).indices
+                return strategy.select(context, min(1000, len(pool))).indices
 
         return select
 
