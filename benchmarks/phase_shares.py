@@ -14,7 +14,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from palsim.events import read_events
+from palsim.events import EventName, read_events
 
 # Phases that belong to the strategy's query (PAL's own phases, and the query itself).
 QUERY_PHASES = {"query", "scorer", "score", "finetune"}
@@ -28,14 +28,15 @@ def shares(directory: Path) -> dict[str, float]:
     start = end = None
     for event in events:
         kind, now = event["event"], float(event["time"])
-        if kind == "run_started":
+        if kind == EventName.RUN_STARTED:
             start = now
-        if kind in ("phase", "cycle_finished", "run_finished") and current is not None:
+        ends = (EventName.PHASE, EventName.CYCLE_FINISHED, EventName.RUN_FINISHED)
+        if kind in ends and current is not None:
             seconds[current[0]] += now - current[1]
             current = None
-        if kind == "phase":
+        if kind == EventName.PHASE:
             current = (event["phase"], now)
-        if kind == "run_finished":
+        if kind == EventName.RUN_FINISHED:
             end = now
     if start is None or end is None:
         raise SystemExit(f"error: {directory} holds no finished run")

@@ -3,8 +3,9 @@
 Each job slot keeps one child process (``python -m palsim.sweep.worker THREADS``) in its own
 session and hands it grid points one at a time, so torch's import (about a second, far more
 on a loaded machine) is paid once per slot, not once per run. A crash or an out-of-memory
-kill fails the run in hand only: the slot starts a fresh worker for its next point. Ctrl-C reaches the children
-exactly once, from here: they end their runs as "interrupted" and the sweep stops.
+kill fails the run in hand only: the slot starts a fresh worker for its next point. Ctrl-C
+reaches the children exactly once, from here: they end their runs as "interrupted" and the
+sweep stops.
 """
 
 from __future__ import annotations
