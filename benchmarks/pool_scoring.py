@@ -48,14 +48,10 @@ def conv_flops_per_image(model: torch.nn.Module, image: torch.Tensor) -> float:
     return total
 
 
-def best_seconds(work: Callable[[], object], repeats: int) -> float:
-    work()  # warm-up: allocator, oneDNN primitives
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def seconds_of(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -101,10 +97,12 @@ def main() -> None:
         return select
 
     sides = {"baseline": baseline, **{f"palsim@{b}": palsim_at(b) for b in batches}}
+    for work in sides.values():  # warm-up: allocator, oneDNN primitives
+        work()
     times: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(args.repeats):  # turns: a change in the machine's load hits every side
         for name, work in sides.items():
-            times[name].append(best_seconds(work, 1))
+            times[name].append(seconds_of(work))
     best = {name: min(values) for name, values in times.items()}
     flops = conv_flops_per_image(plain, pool) * args.pool
     for name, seconds in best.items():
