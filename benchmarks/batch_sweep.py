@@ -95,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batches", default="32,64,128,256,512,1024", help="inference batches")
-    parser.add_argument("--train-batches", default="32,64,128,256")
+    parser.add_argument("--train-batches", default="32,64,128,256", help="\"\": no training")
     parser.add_argument("--images", type=int, default=4096, help="images per timed pass")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many")
     parser.add_argument("--shapes", default="1x28x28,3x32x32")
@@ -115,7 +115,7 @@ def main() -> None:
         model = model.to(device).eval()
         for layout in ("contiguous", "channels_last"):
             for bf16 in precisions:
-                for batch in (int(b) for b in args.batches.split(",")):
+                for batch in (int(b) for b in args.batches.split(",") if b):
                     rate, faults = inference_rates(model, images, batch, layout, bf16, args.repeats)
                     results.append({"shape": shape_text, "work": "inference", "layout": layout,
                                     "bf16": bf16, "batch": batch, "images_per_s": rate,
@@ -123,7 +123,7 @@ def main() -> None:
                     print(f"{shape_text} inference {layout:13} {'bf16' if bf16 else 'fp32'} "
                           f"batch {batch:5}: {rate:8.0f} img/s, {faults:6.2f} faults/img",
                           flush=True)  # fmt: skip
-                for batch in (int(b) for b in args.train_batches.split(",")):
+                for batch in (int(b) for b in args.train_batches.split(",") if b):
                     torch.manual_seed(0)
                     fresh = build_model("small-cnn", shape[0], 10, [128.0] * shape[0],
                                         [64.0] * shape[0]).to(device)  # fmt: skip

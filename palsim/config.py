@@ -20,7 +20,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "epochs": 15,
         "batch_size": 64,
         "learning_rate": 0.05,
-        "eval_batch_size": 1024,
+        # 128: no page faults and the best images/s on this CPU (docs/benchmarks.md)
+        "eval_batch_size": 128,
     },
     # The PAL protocol: 10% of the pool labeled at first, +5% per cycle up to 40%.
     "paper": {
