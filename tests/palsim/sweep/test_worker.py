@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 from palsim.config import RunConfig
 from palsim.events import read_events
 from palsim.store import read_summary
@@ -40,7 +42,11 @@ def test_points_run_in_one_process_equal_each_run_in_its_own(tmp_path: Path) -> 
     together = tiny_points(tmp_path / "together")
     lines = "".join(json.dumps(point.to_dict()) + "\n" for point in together)
     answers = io.StringIO()
-    assert serve(1, io.StringIO(lines), answers) == 0
+    threads = torch.get_num_threads()
+    try:
+        assert serve(1, io.StringIO(lines), answers) == 0
+    finally:  # a worker sets its thread count for good; later tests in this process must not see it
+        torch.set_num_threads(threads)
     outcomes = [json.loads(line) for line in answers.getvalue().splitlines()]
     assert [o["status"] for o in outcomes] == ["finished"] * 4
 
