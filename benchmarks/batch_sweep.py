@@ -32,7 +32,7 @@ def minor_faults() -> int:
 
 
 def best_rate(work: Callable[[], None], images: int, device: torch.device, repeats: int,
-              ) -> tuple[float, float]:  # fmt: skip
+              ) -> tuple[float, float]:
     """(images per second, minor faults per image), best of ``repeats`` after one warm-up."""
     work()
     rates, faults = [], []
@@ -55,7 +55,7 @@ def precision_context(device: torch.device, bf16: bool) -> contextlib.AbstractCo
 
 
 def inference_rates(model: torch.nn.Module, images: torch.Tensor, batch: int, layout: str,
-                    bf16: bool, repeats: int) -> tuple[float, float]:  # fmt: skip
+                    bf16: bool, repeats: int) -> tuple[float, float]:
     folded = fold_batchnorm(model)
     if layout == "contiguous":
         folded = folded.to(memory_format=torch.contiguous_format)
@@ -69,7 +69,7 @@ def inference_rates(model: torch.nn.Module, images: torch.Tensor, batch: int, la
 
 
 def training_rate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int,
-                  layout: str, bf16: bool, repeats: int) -> float:  # fmt: skip
+                  layout: str, bf16: bool, repeats: int) -> float:
     device = images.device
     fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
     model = model.to(memory_format=fmt).train()
@@ -108,7 +108,7 @@ def main() -> None:
         shape = tuple(int(part) for part in shape_text.split("x"))
         generator = torch.Generator().manual_seed(0)
         images = torch.randint(0, 256, (args.images, *shape), dtype=torch.uint8,
-                               generator=generator).to(device)  # fmt: skip
+                               generator=generator).to(device)
         labels = torch.randint(0, 10, (args.images,), generator=generator).to(device)
         torch.manual_seed(0)
         model = build_model("small-cnn", shape[0], 10, [128.0] * shape[0], [64.0] * shape[0])
@@ -119,23 +119,23 @@ def main() -> None:
                     rate, faults = inference_rates(model, images, batch, layout, bf16, args.repeats)
                     results.append({"shape": shape_text, "work": "inference", "layout": layout,
                                     "bf16": bf16, "batch": batch, "images_per_s": rate,
-                                    "faults_per_image": faults})  # fmt: skip
+                                    "faults_per_image": faults})
                     print(f"{shape_text} inference {layout:13} {'bf16' if bf16 else 'fp32'} "
                           f"batch {batch:5}: {rate:8.0f} img/s, {faults:6.2f} faults/img",
-                          flush=True)  # fmt: skip
+                          flush=True)
                 for batch in (int(b) for b in args.train_batches.split(",") if b):
                     torch.manual_seed(0)
                     fresh = build_model("small-cnn", shape[0], 10, [128.0] * shape[0],
-                                        [64.0] * shape[0]).to(device)  # fmt: skip
+                                        [64.0] * shape[0]).to(device)
                     rate = training_rate(fresh, images[:1024], labels[:1024], batch, layout, bf16,
-                                         args.repeats)  # fmt: skip
+                                         args.repeats)
                     results.append({"shape": shape_text, "work": "training", "layout": layout,
                                     "bf16": bf16, "batch": batch,
-                                    "images_per_s": rate})  # fmt: skip
+                                    "images_per_s": rate})
                     print(f"{shape_text} training  {layout:13} {'bf16' if bf16 else 'fp32'} "
-                          f"batch {batch:5}: {rate:8.0f} img/s", flush=True)  # fmt: skip
+                          f"batch {batch:5}: {rate:8.0f} img/s", flush=True)
     print(json.dumps({"device": str(device), "threads": torch.get_num_threads(),
-                      "results": results}))  # fmt: skip
+                      "results": results}))
 
 
 if __name__ == "__main__":

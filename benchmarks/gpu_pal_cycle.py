@@ -115,7 +115,7 @@ def main() -> None:
     assert len(selection.indices.unique()) == args.budget
     rescored = selection.diagnostics["pal_rescored"]
     report(args, device, task_seconds, task_epochs, scorer_epochs, clock.phases(end),
-           end - started, rescored)  # fmt: skip
+           end - started, rescored)
 
 
 def report(args: argparse.Namespace, device: torch.device, task_seconds: float,

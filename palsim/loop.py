@@ -304,7 +304,7 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         query_seconds = time.perf_counter() - started
         wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
         emit(query_event(cycle=cycle, scores=score_summary(selection.scores),
-                         diagnostics=selection.diagnostics, **fields))  # fmt: skip
+                         diagnostics=selection.diagnostics, **fields))
         state.labeled += chosen.tolist()
         state.labels += fields["oracle_labels"]
         state.annotators += who_answered(fields)

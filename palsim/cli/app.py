@@ -127,7 +127,7 @@ def run(
         "batch_size": batch_size, "learning_rate": learning_rate, "model": model,
         "test_size": test_size, "device": device, "exclude_classes": exclude_classes,
         "out": out, "name": name, "precision": precision,
-    }  # fmt: skip
+    }
     try:
         if strategy_option:
             overrides["strategy_options"] = parse_key_values(strategy_option, "--strategy-option")
@@ -317,7 +317,7 @@ def sweep(
         "cycles": cycles, "pool_size": pool_size, "epochs": epochs, "batch_size": batch_size,
         "learning_rate": learning_rate, "test_size": test_size, "model": model,
         "device": device, "exclude_classes": exclude_classes, "out": out,
-    }  # fmt: skip
+    }
     try:
         if strategy_option:
             overrides["strategy_options"] = parse_key_values(strategy_option, "--strategy-option")

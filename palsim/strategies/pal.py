@@ -247,7 +247,7 @@ class PalStrategy(Strategy):
             def score(candidates: torch.Tensor) -> torch.Tensor:
                 scores, _ = score_rotations(inference, pool, unlabeled[candidates],
                                             settings.score_batch_size, with_classes=False,
-                                            folded=True)  # fmt: skip
+                                            folded=True)
                 return scores
 
             return score

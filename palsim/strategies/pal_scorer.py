@@ -145,7 +145,7 @@ def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.
 @torch.no_grad()
 def score_rotations(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
                     batch_size: int, with_classes: bool = True, folded: bool = False,
-                    ) -> tuple[torch.Tensor, torch.Tensor | None]:  # fmt: skip
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """S_S of ``images[positions]`` and, if asked, their upright class logits (float32).
 
     Each forward pass holds ``4 * batch_size`` rotated images. ``folded``: ``scorer`` is

@@ -86,7 +86,7 @@ def test_subqueries_pick_other_samples_than_one_big_top_k_when_the_finetuned_sco
 
 
 def brute_force(first_round: torch.Tensor, sizes: list[int], lambda_div: float,
-                novelty: torch.Tensor) -> tuple[list[int], list[int]]:  # fmt: skip
+                novelty: torch.Tensor) -> tuple[list[int], list[int]]:
     """Every remaining sample re-scored in every later sub-query; also the exact minimum of
     re-scorings: the candidates whose cached score plus the bound reaches the k-th best."""
     expected: list[int] = []
