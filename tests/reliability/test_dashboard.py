@@ -28,7 +28,9 @@ from tui.runs_table import RunsTable
 POLL = 0.05
 
 
-async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10) -> None:
+async def wait_until(
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "the dashboard did not reach the expected state"

@@ -108,5 +108,8 @@ def test_the_dashboard_state_survives_every_wrong_field() -> None:
                  config_text(state.config), *cycle_rows(state),
                  render_curve([Series("x", state.curve_points())], 60, 12)]  # fmt: skip
         for query in state.queries.values():
-            drawn += [*summary_lines(query), *class_lines(query, dict(enumerate(state.class_names)))]
+            drawn += [
+                *summary_lines(query),
+                *class_lines(query, dict(enumerate(state.class_names))),
+            ]
         assert_inert(" ".join(str(getattr(item, "plain", item)) for item in drawn))
