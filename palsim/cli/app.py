@@ -156,13 +156,15 @@ def run_study_command(
         prepared = prepare_resume(resume, options) if resume is not None else prepare(config)
     except UsageError as error:
         raise UsageFailure(str(error)) from None
-    if resume is not None and (read_summary(resume) or {}).get("status") == "finished":
-        print(f"{plain(resume)} is already finished; nothing to resume", file=sys.stderr)
+    finished = resume is not None and (read_summary(resume) or {}).get("status") == "finished"
     printer = None if quiet else ConsolePrinter()
     if prepared.notice and not quiet:
         print(prepared.notice, file=sys.stderr)
     try:
-        return execute(prepared, printer)
+        summary = execute(prepared, printer)
+        if finished:
+            print(f"{plain(resume)} is already finished; nothing to resume", file=sys.stderr)
+        return summary
     except UsageError as error:
         raise UsageFailure(str(error)) from None
     except KeyboardInterrupt:
