@@ -121,7 +121,7 @@ CASES: dict[str, tuple[Corruption, str | None]] = {
     "checkpoint cycle edited": (
         edit_json("checkpoint.json", set_key("next_cycle", 2)),
         "checkpoint.json",
-    ),  # fmt: skip
+    ),
     "annotations truncated": (truncate("annotations.csv"), "annotations.csv"),
     "annotations deleted": (delete("annotations.csv"), "annotations.csv"),
     "annotations edited": (edit_answer, "annotations.csv"),
