@@ -113,3 +113,39 @@ def test_the_dashboard_state_survives_every_wrong_field() -> None:
                 *class_lines(query, dict(enumerate(state.class_names))),
             ]
         assert_inert(" ".join(str(getattr(item, "plain", item)) for item in drawn))
+
+
+def test_report_survives_every_wrong_field_of_a_summary(tmp_path: Path) -> None:
+    """Each summary field (and each field of a cycle) set to each wrong type: reported or
+    skipped with a reason, never a traceback."""
+    from palsim.report.aggregate import report
+    from palsim.report.formats import render
+    from tests.reliability.hostile import WRONG_VALUES
+    from tests.tui.fake_run import run_events
+
+    records = [e["record"] for e in run_events("x", cycles=2) if e["event"] == "cycle_finished"]
+    good = {"config": hostile_config("x"), "cycles": records, "status": "finished"}
+    variants = [{**good, key: value} for key in good for value in WRONG_VALUES]
+    variants += [
+        {**good, "config": {**good["config"], key: value}}
+        for key in ("dataset", "oracle", "strategy", "seed")
+        for value in WRONG_VALUES
+    ]
+    variants += [
+        {**good, "cycles": [records[0], {**records[1], key: value}]}
+        for key in records[1]
+        for value in WRONG_VALUES
+    ]
+    variants.append([good])  # a list, not an object
+    for index, summary in enumerate(variants):
+        directory = tmp_path / f"run{index}"
+        directory.mkdir()
+        (directory / "summary.json").write_text(json.dumps(summary))
+    groups, skipped = report(tmp_path)
+    assert groups and skipped
+    assert len(skipped) + sum(group.runs for group in groups) == len(variants)
+    for fmt in ("csv", "markdown", "json"):
+        text = render(groups, skipped, fmt)
+        assert text is not None
+        assert_inert(text)
+
