@@ -183,6 +183,7 @@ def run_study_command(
 
 def run_in_dashboard(config: Any, resume: Path | None) -> int:
     """Start the study as a child process writing its folder, and watch that folder."""
+    from palsim.events import writer_active
     from palsim.store import default_run_name
     from tui.launch import run_with_tui
 
@@ -190,6 +191,8 @@ def run_in_dashboard(config: Any, resume: Path | None) -> int:
         return run_with_tui(["run", "--resume", str(resume), "--quiet"], resume)
     name = config.name or default_run_name(config.to_dict())
     directory = Path(config.out) / name
+    if writer_active(directory):  # the study would refuse it; keep its folder untouched
+        raise UsageFailure(f"run folder {directory} is being written by another process")
     directory.mkdir(parents=True, exist_ok=True)
     study_file = directory / "study.json"
     study_file.write_text(json.dumps({**config.to_dict(), "name": name}))
