@@ -39,7 +39,10 @@ class RunLock:
     @classmethod
     def acquire(cls, directory: Path, retry_seconds: float = RETRY_SECONDS) -> RunLock:
         """Create the folder if needed and take its lock, or raise :class:`RunLocked`."""
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # --out is a file, read-only, or the name is too long
+            raise RunLocked(f"cannot create run folder {directory}: {error.strerror}") from None
         path = directory / LOCK_FILE
         flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:

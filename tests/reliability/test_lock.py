@@ -24,6 +24,12 @@ def test_a_second_writer_is_refused_and_told_who_holds_the_folder(tmp_path: Path
         pass
 
 
+def test_a_folder_that_cannot_be_made_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(RunLocked, match=r"^cannot create run folder .*/file/run: Not a directory"):
+        RunLock.acquire(tmp_path / "file" / "run")
+
+
 def test_the_probe_tells_held_free_and_unknown(tmp_path: Path) -> None:
     assert writer_active(tmp_path) is None  # no lock file: an older run, nothing known
     lock = RunLock.acquire(tmp_path)
