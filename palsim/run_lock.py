@@ -26,7 +26,8 @@ RETRY_INTERVAL = 0.05
 
 
 class RunLocked(Exception):
-    """Another process writes this run folder; the message says which one."""
+    """The folder cannot be taken: another process writes it (the message says which) or
+    it cannot be created."""
 
 
 class RunLock:
