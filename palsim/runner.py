@@ -113,6 +113,8 @@ def prepare_resume(directory: Path, overrides: dict[str, Any] | None = None) -> 
         check_resume_options(directory, overrides or {})
     except ValueError as error:
         raise UsageError(str(error)) from None
+    # Checked again under the lock; here so that an edited config is refused before the
+    # dataset is loaded.
     checkpoint = read_json_object(directory / CHECKPOINT_FILE)
     if checkpoint is not None and checkpoint.get(CONFIG_HASH_KEY) != config_hash(saved):
         raise UsageError(
@@ -144,8 +146,7 @@ def trusted_state(prepared: Prepared) -> LoopState | None:
             check_fresh(directory)
             return None
         state = checked_checkpoint(directory, read_json_object(path), expected)
-        summary = read_summary(directory)
-        summary = summary or {}
+        summary = read_summary(directory) or {}
         if summary.get("status") == "finished" and (
             state["next_cycle"] != expected.cycles or summary.get("cycles") != state["records"]
         ):
