@@ -11,13 +11,13 @@ is dropped, a malformed event ignored), and every string is made plain text
 from __future__ import annotations
 
 import contextlib
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from palsim.events import Event, EventName, plain
+from tui.event_fields import as_int, as_number, as_text, int_tuple, score_summary
 
 # A truncated last line that stays unfinished this long means the writer died mid-line;
 # the engine writes whole lines, so a live run never leaves one for more than an instant.
@@ -25,45 +25,6 @@ CRASH_GRACE_SECONDS = 2.0
 # No event and no run_finished for this long: the process is most likely gone (killed).
 # Only for folders without a lock file (older runs); otherwise the lock tells at once.
 STALL_SECONDS = 600.0
-# Keys of a query event's score summary that are numbers.
-SCORE_NUMBERS = ("min", "max", "mean", "std")
-
-
-def as_int(value: Any) -> int | None:
-    """An event's integer field, or None when it is missing or of another type."""
-    return value if type(value) is int else None
-
-
-def as_number(value: Any) -> float | None:
-    """A finite number, or None (JSON may carry strings, NaN or Infinity where numbers go)."""
-    if type(value) not in (int, float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def as_text(value: Any) -> str:
-    return "" if value is None else plain(value)
-
-
-def int_tuple(value: Any) -> tuple[int, ...]:
-    """A list of integers; anything else (or any other item) makes it empty."""
-    if not isinstance(value, list) or not all(type(x) is int for x in value):
-        return ()
-    return tuple(value)
-
-
-def score_summary(value: Any) -> dict[str, Any] | None:
-    """The numbers and histogram counts of a query's score summary, the rest dropped."""
-    if not isinstance(value, dict):
-        return None
-    scores: dict[str, Any] = {k: as_number(value.get(k)) for k in SCORE_NUMBERS}
-    scores = {k: v for k, v in scores.items() if v is not None}
-    histogram = value.get("histogram")
-    counts = int_tuple(histogram.get("counts")) if isinstance(histogram, dict) else ()
-    scores["histogram"] = {"counts": list(counts)}
-    return scores
-
-
 @dataclass(frozen=True)
 class AnnotatorStats:
     """How many answers one annotator gave in a query, and how many were wrong."""
