@@ -18,8 +18,16 @@ from typing import Any
 import numpy as np
 
 from palsim.events import Event, EventName, open_regular, read_events
-from palsim.store import ANNOTATIONS_FILE, CHECKPOINT_FILE, CONFIG_HASH_KEY, config_hash
+from palsim.store import (
+    ANNOTATION_COLUMNS,
+    ANNOTATIONS_FILE,
+    CHECKPOINT_FILE,
+    CONFIG_HASH_KEY,
+    config_hash,
+)
 
+# The log's header before it named its columns for crowd tools (still read on resume).
+OLD_ANNOTATION_COLUMNS = ["item", "annotator", "label", "cycle"]
 STATE_KEYS = ("next_cycle", "labeled", "labels", "annotators", "records", "total_label_cost")
 
 
@@ -143,12 +151,15 @@ def check_annotations(path: Path, state: dict[str, Any], expected: Expected) -> 
     except OSError:
         raise FolderMismatch(f"{ANNOTATIONS_FILE} is missing or unreadable") from None
     rows = list(csv.reader(text.splitlines()))
-    if not rows or rows[0] != ["item", "annotator", "label", "cycle"]:
+    if not rows or rows[0] not in (ANNOTATION_COLUMNS, OLD_ANNOTATION_COLUMNS):
         raise FolderMismatch(f"{ANNOTATIONS_FILE} lacks its header line")
+    header = rows[0]
+    columns = [header.index(name) for name in (header[0], "label", "cycle")]  # item first
     by_cycle: dict[int, list[tuple[int, int]]] = {}
-    for row in rows[1:]:
-        if len(row) == 4 and all(part.lstrip("-").isdigit() for part in (row[0], *row[2:])):
-            by_cycle.setdefault(int(row[3]), []).append((int(row[0]), int(row[2])))
+    for row in rows[1:]:  # a torn row (a crash mid-write) is ignored, as resume drops it
+        if len(row) == len(header) and all(row[i].lstrip("-").isdigit() for i in columns):
+            item, label, cycle = (int(row[i]) for i in columns)
+            by_cycle.setdefault(cycle, []).append((item, label))
     items = expected.pool_indices[np.asarray(state["labeled"], dtype=np.int64)].tolist()
     for cycle, start, end in expected.segments(state["next_cycle"]):
         logged = by_cycle.get(cycle, [])

@@ -92,8 +92,8 @@ def edit_query(directory: Path) -> None:
 
 def edit_answer(directory: Path) -> None:
     rows = (directory / "annotations.csv").read_text().splitlines()
-    item, annotator, label, cycle = rows[-1].split(",")
-    rows[-1] = ",".join([item, annotator, str((int(label) + 1) % 10), cycle])
+    task, worker, label, true_label, cycle = rows[-1].split(",")
+    rows[-1] = ",".join([task, worker, str((int(label) + 1) % 10), true_label, cycle])
     (directory / "annotations.csv").write_text("\n".join(rows) + "\n")
 
 

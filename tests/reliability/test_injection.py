@@ -59,9 +59,10 @@ def test_report_formats_show_hostile_names_as_plain_text(hostile_runs: Path, fmt
 
 def test_markdown_cells_cannot_split_a_row(tmp_path: Path) -> None:
     from palsim.report.formats import markdown_table
+    from palsim.report.rows import TextTable
 
-    table = markdown_table(["a", "b"], [["x | y", "z"]])
-    assert table.splitlines()[2] == "| x \\| y | z |"
+    table = markdown_table(TextTable("t", ["a", "b"], [["x | y", "z"]], 1))
+    assert table.splitlines()[4] == "| x \\| y | z |"
 
 
 @pytest.mark.parametrize("live", [False, True])
