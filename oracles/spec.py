@@ -77,6 +77,10 @@ def valid_forms() -> str:
     return ", ".join(form for form, _, _ in FORMS)
 
 
+#: Most classes an oracle models: its K x K transition matrix then takes 8 MB.
+MAX_CLASSES = 1000
+
+
 def parse(spec: str, num_classes: int) -> Oracle:
     """Build the oracle that ``spec`` describes for a ``num_classes``-class problem.
 
@@ -84,6 +88,8 @@ def parse(spec: str, num_classes: int) -> Oracle:
     """
     if num_classes < 2:
         raise ValueError(f"an oracle needs at least 2 classes, got {num_classes}")
+    if num_classes > MAX_CLASSES:  # a K x K matrix of 10 million classes fills any memory
+        raise ValueError(f"an oracle supports at most {MAX_CLASSES} classes, got {num_classes}")
     name, _, argument = spec.strip().partition(":")
     build = _BUILDERS.get(name)
     if build is None:

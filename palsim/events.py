@@ -37,11 +37,16 @@ fields through (``**extra``), so a field can be added without changing every cal
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
+import os
+import re
+import stat
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 Event = dict[str, Any]
 
@@ -179,7 +184,7 @@ def parse_lines(text: str) -> tuple[list[Event], str]:
             continue
         try:
             value = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # a torn line, or nesting too deep to parse
             continue
         if isinstance(value, dict) and "event" in value:
             events.append(value)
@@ -191,18 +196,92 @@ def read_events(path: str | Path) -> list[Event]:
     path = Path(path)
     if path.is_dir():
         path = path / EVENTS_FILE
-    if not path.exists():
+    try:
+        with open_regular(path) as handle:
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
         return []
     # A last line written whole but without its newline still counts; a torn one does not.
-    events, _ = parse_lines(path.read_text(encoding="utf-8", errors="replace") + "\n")
+    events, _ = parse_lines(text + "\n")
     return events
 
 
 def read_json_object(path: Path) -> dict[str, Any] | None:
     """A JSON object from ``path``, or None when it is missing, unreadable or not an object."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            value = json.load(handle)
-    except (OSError, ValueError):  # ValueError: JSONDecodeError, UnicodeDecodeError
+        with open_regular(path) as handle:
+            data = handle.read(MAX_JSON_BYTES + 1)
+        if len(data) > MAX_JSON_BYTES:
+            return None
+        value = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # ValueError: JSON and UTF-8 decoding
         return None
     return value if isinstance(value, dict) else None
+
+
+# --- Run folders are untrusted input --------------------------------------------------------
+
+#: Largest JSON file (config, summary, checkpoint) a reader loads; real ones are far smaller.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+#: The lock file of the one process writing a run folder (see :mod:`palsim.run_lock`).
+LOCK_FILE = "run.lock"
+
+# Characters a terminal may act on: C0 controls (ESC, BEL, CR, ...), DEL, C1 controls (a
+# lone 0x9b is CSI on some terminals), and the bidirectional overrides that reorder text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain(value: object) -> str:
+    """``value`` as one line of text a terminal shows literally: control characters escaped.
+
+    Every string read from a run folder passes through here before it reaches a terminal
+    (console, report, dashboard): ESC, OSC 8 links and BEL become visible ``\\x1b``-style
+    escapes. Rich markup is a separate matter: show the result as ``rich.text.Text``.
+    """
+    return _UNSAFE.sub(_escape, str(value))
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file.
+
+    A FIFO or device planted in a shared run folder would otherwise block a reader forever
+    (O_NONBLOCK makes the open itself return at once). Raises OSError otherwise.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, f"{path} is not a regular file")
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def writer_active(directory: Path) -> bool | None:
+    """Whether a process holds the run folder's writer lock; None when it has no lock file.
+
+    The writer holds an exclusive ``flock`` for its whole life, and the kernel drops it the
+    moment the process dies (kill -9 included). This probe asks for a *shared* lock without
+    waiting: refused means a writer is alive; granted means none is, and it is released at
+    once. The probe never blocks; a writer that starts during the instant the probe holds
+    it retries (see ``palsim.run_lock``), so a reader cannot keep a run from starting.
+    """
+    try:
+        handle = open_regular(directory / LOCK_FILE)
+    except OSError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return None  # a file system without locks: tell nothing
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return False

@@ -18,9 +18,25 @@ import torch
 import oracles
 from palsim.config import RunConfig, resolve_preset
 from palsim.datasets import DatasetNotFound, load_dataset
-from palsim.events import CONFIG_FILE, Event
+from palsim.events import CONFIG_FILE, Event, read_json_object
 from palsim.loop import LoopState, Study, make_study, run_study
-from palsim.store import RunStore, default_run_name, read_checkpoint, read_json, read_summary
+from palsim.resume_check import (
+    Expected,
+    FolderMismatch,
+    check_fresh,
+    check_resume_options,
+    checked_checkpoint,
+)
+from palsim.run_lock import RunLock, RunLocked
+from palsim.store import (
+    CHECKPOINT_FILE,
+    CONFIG_HASH_KEY,
+    RunStore,
+    config_hash,
+    default_run_name,
+    read_summary,
+    remove_leftovers,
+)
 from palsim.strategies import load_all
 
 
@@ -64,7 +80,7 @@ def prepare(config: RunConfig, resume_state: LoopState | None = None,
         oracle = oracles.parse(resolved.oracle, dataset.num_classes)
         strategy = load_all().get(resolved.strategy)(resolved.strategy_options)
         study = make_study(resolved, dataset, oracle, strategy, device)
-    except (ValueError, DatasetNotFound) as error:
+    except (ValueError, TypeError, DatasetNotFound) as error:  # TypeError: a mistyped config
         raise UsageError(str(error)) from None
     if directory is None:
         name = resolved.name or default_run_name(resolved.to_dict())
@@ -74,25 +90,92 @@ def prepare(config: RunConfig, resume_state: LoopState | None = None,
     return Prepared(study, directory, resume_state, notice)
 
 
-def prepare_resume(directory: Path) -> Prepared:
-    """Reload a run directory's configuration and checkpoint."""
+def start_over(directory: Path) -> str:
+    return f"to start over, delete {directory} or run again with another --name"
+
+
+def prepare_resume(directory: Path, overrides: dict[str, Any] | None = None) -> Prepared:
+    """Reload a run directory's configuration; ``overrides`` are the options given with it.
+
+    Options that would change the study are refused, as is a config.json edited since the
+    run started (its hash is in checkpoint.json). The rest of the folder is checked by
+    :func:`execute`, under the folder's lock.
+    """
     if not (directory / CONFIG_FILE).is_file():
         raise UsageError(f"--resume {directory}: not a run directory (no {CONFIG_FILE})")
+    saved = read_json_object(directory / CONFIG_FILE)
+    if saved is None:
+        raise UsageError(
+            f"--resume {directory}: {CONFIG_FILE} is unreadable or not a JSON object; "
+            + start_over(directory)
+        )
     try:
-        config = RunConfig.from_dict(read_json(directory / CONFIG_FILE))
+        check_resume_options(directory, overrides or {})
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    # Checked again under the lock; here so that an edited config is refused before the
+    # dataset is loaded.
+    checkpoint = read_json_object(directory / CHECKPOINT_FILE)
+    if checkpoint is not None and checkpoint.get(CONFIG_HASH_KEY) != config_hash(saved):
+        raise UsageError(
+            f"--resume {directory}: {CONFIG_FILE} has changed since the run started (or "
+            f"{CHECKPOINT_FILE} was written by an older palsim); " + start_over(directory)
+        )
+    try:
+        config = RunConfig.from_dict(saved)
     except (ValueError, TypeError) as error:
         raise UsageError(f"--resume {directory}: unreadable {CONFIG_FILE}: {error}") from None
-    checkpoint = read_checkpoint(directory)
-    state = LoopState(**checkpoint) if checkpoint else None
-    return dataclasses.replace(prepare(config, state, directory), resuming=True)
+    if overrides and overrides.get("data_dir") is not None:
+        config = dataclasses.replace(config, data_dir=overrides["data_dir"])
+    return dataclasses.replace(prepare(config, None, directory), resuming=True)
+
+
+def trusted_state(prepared: Prepared) -> LoopState | None:
+    """The checkpoint's state once every file of the folder agrees with it; None: start over.
+
+    Raises UsageError naming the file that disagrees.
+    """
+    study, directory = prepared.study, prepared.directory
+    path = directory / CHECKPOINT_FILE
+    saved = read_json_object(directory / CONFIG_FILE) or {}
+    assert study.config.cycles is not None
+    expected = Expected(saved, study.pool_indices, study.dataset.num_classes, study.initial,
+                        study.budget, study.config.cycles)  # fmt: skip
+    try:
+        if not (path.exists() or path.is_symlink()):
+            check_fresh(directory)
+            return None
+        state = checked_checkpoint(directory, read_json_object(path), expected)
+        summary = read_summary(directory) or {}
+        if summary.get("status") == "finished" and (
+            state["next_cycle"] != expected.cycles or summary.get("cycles") != state["records"]
+        ):
+            raise FolderMismatch("summary.json says finished but disagrees with checkpoint.json")
+    except FolderMismatch as error:
+        raise UsageError(f"--resume {directory}: {error}; {start_over(directory)}") from None
+    return LoopState(**state)
 
 
 def execute(prepared: Prepared, on_event: Callable[[Event], None] | None = None) -> dict[str, Any]:
-    """Run the study, writing its directory; returns the summary. Re-raises Ctrl-C and crashes."""
+    """Run the study, writing its directory; returns the summary. Re-raises Ctrl-C and crashes.
+
+    The folder's lock is taken before anything is written and held until the run ends.
+    """
+    try:
+        lock = RunLock.acquire(prepared.directory)
+    except RunLocked as error:
+        raise UsageError(str(error)) from None
+    with lock:
+        remove_leftovers(prepared.directory)
+        return _execute_locked(prepared, on_event)
+
+
+def _execute_locked(prepared: Prepared, on_event: Callable[[Event], None] | None) -> dict[str, Any]:
     study, directory, state = prepared.study, prepared.directory, prepared.state
     if prepared.resuming:
+        state = trusted_state(prepared)
         summary = read_summary(directory)
-        if summary and summary.get("status") == "finished":
+        if state is not None and summary and summary.get("status") == "finished":
             return summary
         records, replay_from = ([], -1) if state is None else (state.records, state.next_cycle)
         store = RunStore.reopen(directory, records, replay_from)

@@ -8,6 +8,7 @@ crash or Ctrl-C never leaves a half-written summary. Standard library only.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -32,6 +33,30 @@ ANNOTATIONS_FILE = "annotations.csv"
 #: per answer; ``task`` is the item's training-split index, ``true_label`` its real class (to
 #: score an aggregation against), ``cycle`` the cycle whose query asked it (-1: the initial set).
 ANNOTATION_COLUMNS = ["task", "worker", "label", "true_label", "cycle"]
+#: Checkpoint key holding :func:`config_hash` of the config the run started with.
+CONFIG_HASH_KEY = "config_hash"
+# Where a run lives, not what it computes: a folder copied elsewhere may change them.
+PLACE_KEYS = frozenset({"out", "name", "data_dir"})
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """SHA-256 of the configuration's study settings (every key but :data:`PLACE_KEYS`)."""
+    study = {key: value for key, value in config.items() if key not in PLACE_KEYS}
+    text = json.dumps(study, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remove_leftovers(directory: Path) -> list[Path]:
+    """Delete the temporary files of atomic writes that a crash left behind; returns them.
+
+    Call only while holding the folder's lock: a live writer's temporary file is not litter.
+    """
+    removed = []
+    for path in directory.glob(".*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
@@ -135,7 +160,9 @@ class RunStore:
         self._annotations.flush()
 
     def save_checkpoint(self, state: dict[str, Any]) -> None:
-        write_json_atomic(self.directory / CHECKPOINT_FILE, state)
+        """Write what resume needs, with the hash that ties it to config.json."""
+        checkpoint = {**state, CONFIG_HASH_KEY: config_hash(self.config)}
+        write_json_atomic(self.directory / CHECKPOINT_FILE, checkpoint)
 
     def write_summary(self, error: str | None = None) -> dict[str, Any]:
         summary: dict[str, Any] = {

@@ -18,7 +18,7 @@ LAYERS = [
     ("palsim.strategies",),
     ("palsim.train",),
     ("palsim.models", "palsim.datasets"),
-    ("palsim.store", "palsim.config", "palsim.registry"),
+    ("palsim.store", "palsim.resume_check", "palsim.run_lock", "palsim.config", "palsim.registry"),
     ("palsim.events", "palsim.seeds", "oracles", "palsim"),
 ]
 

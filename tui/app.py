@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from palsim.events import plain
 from tui.run_screen import RunScreen
 from tui.runs_scanner import is_run_dir
 from tui.runs_screen import RunsScreen
@@ -60,8 +61,10 @@ class PalsimApp(App[None]):
         if code == 0:
             self.notify("study finished; press q to leave", timeout=10)
             return
-        where = f"; its output is in {self.child_log}" if self.child_log else ""
-        self.notify(f"study exited with code {code}{where}", severity="error", timeout=30)
+        where = f"; its output is in {plain(self.child_log)}" if self.child_log else ""
+        # markup=False: the path holds the run's name, which may contain brackets.
+        message = f"study exited with code {code}{where}"
+        self.notify(message, severity="error", timeout=30, markup=False)
 
 
 def make_app(path: Path, **options: Any) -> PalsimApp:

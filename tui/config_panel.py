@@ -8,22 +8,28 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from palsim.events import plain
+
 # Shown first, in this order; any other key follows alphabetically.
 KEY_ORDER = (
     "dataset", "strategy", "oracle", "seed", "noise_seed", "initial", "budget",
     "cycles", "epochs", "preset", "model", "device",
 )
 HIDDEN = frozenset({"name"})  # already in the status line
+NESTING = 3  # deeper lists and dicts show as "…": a hostile config may nest a thousand levels
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, depth: int = 0) -> str:
+    """A config value as plain text (no control characters)."""
+    if depth > NESTING:
+        return "…"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, dict):
-        return ",".join(f"{k}={format_value(v)}" for k, v in value.items())
+        return ",".join(f"{plain(k)}={format_value(v, depth + 1)}" for k, v in value.items())
     if isinstance(value, list):
-        return ",".join(format_value(v) for v in value)
-    return str(value)
+        return ",".join(format_value(v, depth + 1) for v in value)
+    return plain(value)
 
 
 def config_text(config: dict[str, Any]) -> Text:
@@ -38,7 +44,7 @@ def config_text(config: dict[str, Any]) -> Text:
     for index, key in enumerate(keys):
         if index:
             text.append(" · ", "dim")
-        text.append(f"{key} ", "dim")
+        text.append(f"{plain(key)} ", "dim")
         text.append(format_value(config[key]))
     return text
 

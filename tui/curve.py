@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from palsim.events import plain
 from tui.fit import middle_ellipsis
 
 COLOURS = ("bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_red", "white")
@@ -86,7 +87,7 @@ def legend(series: list[Series], width: int) -> list[Text]:
     for index, item in enumerate(series):
         colour, marker = style_of(index)
         # A label wider than the plot loses its middle rather than its end (seed, time).
-        entry = Text.assemble((marker, colour), " ", middle_ellipsis(item.label, width - 2))
+        entry = Text.assemble((marker, colour), " ", middle_ellipsis(plain(item.label), width - 2))
         if lines[-1].cell_len and lines[-1].cell_len + 2 + entry.cell_len > width:
             lines.append(Text())
         if lines[-1].cell_len:

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from palsim.events import plain
 from tui.fit import middle_ellipsis
 from tui.run_state import Progress
 
@@ -37,6 +38,7 @@ def progress_text(
     With ``width`` (0: unlimited) the line is made to fit so that the loss stays visible:
     first the phase detail goes, then the epoch bar, then the name is shortened.
     """
+    name, status = plain(name), plain(status)  # read from the run folder: plain text only
     for detail, bar in ((True, True), (False, True), (False, False)):
         text = _line(name, status, progress, error, detail, bar)
         if not width or text.cell_len <= width:
@@ -48,16 +50,17 @@ def progress_text(
 def _line(
     name: str, status: str, progress: Progress, error: str | None, detail: bool, bar: bool
 ) -> Text:
-    text = Text.assemble((name, "bold"), "  ", (status.upper(), STATUS_STYLES.get(status, "")))
+    style = STATUS_STYLES.get(status, "")
+    text = Text.assemble((name, "bold"), "  ", (status.upper(), style))
     if error:
-        text.append(f" ({error})", STATUS_STYLES.get(status, ""))
+        text.append(f" ({plain(error)})", style)
     if progress.cycle is None:
         return text
     text.append(f"  cycle {progress.cycle}")
     if progress.phase:
-        text.append(f" · {progress.phase}")
+        text.append(f" · {plain(progress.phase)}")
     if detail and progress.detail:
-        text.append(f" ({progress.detail})", "dim")
+        text.append(f" ({plain(progress.detail)})", "dim")
     if progress.epoch is not None and progress.epochs:
         text.append(f" · epoch {progress.epoch}/{progress.epochs}")
         if bar:

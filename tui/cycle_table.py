@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
+from palsim.events import plain
 from tui.run_state import RunState
 
 COLUMNS = ("cycle", "labeled", "acc %", "noisy", "noise %", "wrong/asked", "train s", "query s")
@@ -42,7 +44,7 @@ def _row(state: RunState, cycle: int) -> CycleRow:
     if record.get("queried") == 0:
         asked = NONE  # the last cycle queries nothing
     elif record.get("queried") is not None and record.get("query_noisy") is not None:
-        asked = f"{record['query_noisy']}/{record['queried']}"
+        asked = plain(f"{record['query_noisy']}/{record['queried']}")[:20]
     cells = (
         str(cycle),
         _fmt(record.get("labeled"), "{:d}"),
@@ -62,10 +64,10 @@ def _fmt(value: Any, form: str, strip: str = "") -> str:
     try:
         return form.format(value).rstrip(strip)
     except (TypeError, ValueError):
-        return str(value)
+        return plain(value)[:20]  # a record from a hostile folder: shown, briefly, as text
 
 
-class CycleTable(DataTable[str]):
+class CycleTable(DataTable[Text]):
     """Per-cycle table; the highlighted row selects the cycle the query statistics show."""
 
     rows_data: reactive[tuple[CycleRow, ...]] = reactive(())
@@ -88,11 +90,12 @@ class CycleTable(DataTable[str]):
     def watch_rows_data(self, old: tuple[CycleRow, ...], new: tuple[CycleRow, ...]) -> None:
         known = {row.cycle: row for row in old}
         for row in new:
+            # Text cells: a DataTable would read a str cell as markup.
             if row.cycle not in known:
-                self.add_row(*row.cells, key=str(row.cycle))
+                self.add_row(*map(Text, row.cells), key=str(row.cycle))
             elif known[row.cycle] != row:
                 for label, cell in zip(COLUMNS, row.cells, strict=True):
-                    self.update_cell(str(row.cycle), label, cell)
+                    self.update_cell(str(row.cycle), label, Text(cell))
         if self.follow_latest and new:
             self.move_cursor(row=len(new) - 1)
 

@@ -23,8 +23,10 @@ from palsim.events import (
     EVENTS_FILE,
     Event,
     EventName,
+    open_regular,
     parse_lines,
     read_json_object,
+    writer_active,
 )
 
 POLL_SECONDS = 0.25
@@ -56,14 +58,17 @@ class EventTail:
     def poll(self) -> TailRead:
         try:
             stat = self.path.stat()
-        except FileNotFoundError:
+        except OSError:  # missing, or a name the file system refuses
             return TailRead([], False, None)
         reset = self._reset_if_replaced(stat)
         if stat.st_size == self.offset:
             return TailRead([], bool(self.pending.strip()), stat.st_mtime, reset)
-        with self.path.open("rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read(CHUNK_BYTES)
+        try:
+            with open_regular(self.path) as handle:  # a FIFO would block the worker forever
+                handle.seek(self.offset)
+                data = handle.read(CHUNK_BYTES)
+        except OSError:
+            return TailRead([], False, None)
         self.offset += len(data)
         # Split on bytes, not text, so a multi-byte character cut by the writer stays whole.
         complete, newline, tail = (self.pending + data).rpartition(b"\n")
@@ -111,6 +116,7 @@ class EventsRead(Message):
     partial_tail: bool
     mtime: float | None
     reset: bool = False
+    writer: bool | None = None  # the writer lock is held (None: the folder has no lock file)
 
 
 @dataclass
@@ -141,7 +147,7 @@ class RunFollower(Widget):
         super().__init__()
         self.run_dir = run_dir
         self.poll_seconds = poll_seconds
-        self._file_state: tuple[float | None, bool] | None = None
+        self._file_state: tuple[float | None, bool, bool | None] | None = None
 
     def on_mount(self) -> None:
         self.follow()
@@ -158,13 +164,15 @@ class RunFollower(Widget):
             ):
                 self.post_message(ConfigRead(self.run_dir, config))
                 has_config = True
+            # Probe the lock before reading: a writer gone by now wrote its last event before.
+            writer = writer_active(self.run_dir)
             read = tail.poll()
-            self._post(read)
+            self._post(read, writer)
             if not read.more:
                 time.sleep(self.poll_seconds)
 
-    def _post(self, read: TailRead) -> None:
-        file_state = (read.mtime, read.partial_tail)
+    def _post(self, read: TailRead, writer: bool | None = None) -> None:
+        file_state = (read.mtime, read.partial_tail, writer)
         if not read.events and not read.reset and file_state == self._file_state:
             return  # nothing new: no message, no redraw
         self._file_state = file_state
@@ -178,4 +186,6 @@ class RunFollower(Widget):
                 self.post_message(ProgressRead(self.run_dir, group[0]))
                 continue
             reset = read.reset and index == 0
-            self.post_message(EventsRead(self.run_dir, group, read.partial_tail, read.mtime, reset))
+            self.post_message(
+                EventsRead(self.run_dir, group, read.partial_tail, read.mtime, reset, writer)
+            )

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from palsim.events import plain
 from tui.run_state import CycleQuery
 
 BAR_WIDTH = 7
@@ -66,7 +67,7 @@ def _scores_line(scores: dict[str, Any] | None) -> Text:
         return Text("scores: none (strategy has no score)", style="dim")
     line = Text("scores ")
     histogram = scores.get("histogram") or {}
-    line.append(sparkline([int(c) for c in histogram.get("counts") or []]), "bright_green")
+    line.append(sparkline(list(histogram.get("counts") or [])), "bright_green")
     if "min" in scores and "max" in scores:
         line.append(f" {scores['min']:.4g}..{scores['max']:.4g}")
     if "mean" in scores:
@@ -87,7 +88,7 @@ def class_lines(query: CycleQuery, class_name: dict[int, str]) -> list[Text]:
     )
     lines = [header]
     for label in labels:
-        name = class_name.get(label, str(label))[:NAME_WIDTH]
+        name = plain(class_name.get(label, str(label)))[:NAME_WIDTH]
         t, o = true_counts[label], oracle_counts[label]
         lines.append(
             Text.assemble(

@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from palsim.events import plain
 from tui.config_panel import ConfigPanel
 from tui.curve import LearningCurve, Series
 from tui.cycle_progress import CycleProgress
@@ -65,7 +66,7 @@ class RunScreen(Screen[None]):
     def on_events_read(self, message: EventsRead) -> None:
         message.stop()
         self.state = self.state.fold(
-            message.events, message.partial_tail, message.mtime, message.reset
+            message.events, message.partial_tail, message.mtime, message.reset, message.writer
         )
         self.show_all()
 
@@ -110,7 +111,7 @@ class RunScreen(Screen[None]):
         stats.cycle_query = None if cycle is None else self.state.queries.get(cycle)
 
     def run_name(self) -> str:
-        return str(self.state.config.get("name") or self.run_dir.name)
+        return plain(self.state.config.get("name") or self.run_dir.name)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

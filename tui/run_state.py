@@ -2,24 +2,29 @@
 
 Pure Python (no Textual), so the same folding serves the run screen, the runs list and
 the tests. Only what the views need is kept: query label lists, not the pool indices.
+
+A run folder is untrusted: every field is checked for its type as it is folded (a wrong one
+is dropped, a malformed event ignored), and every string is made plain text
+(:func:`palsim.events.plain`), so no event can crash the dashboard or drive the terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from palsim.events import Event, EventName
+from palsim.events import Event, EventName, plain
+from tui.event_fields import as_int, as_number, as_text, int_tuple, score_summary
 
 # A truncated last line that stays unfinished this long means the writer died mid-line;
 # the engine writes whole lines, so a live run never leaves one for more than an instant.
 CRASH_GRACE_SECONDS = 2.0
 # No event and no run_finished for this long: the process is most likely gone (killed).
+# Only for folders without a lock file (older runs); otherwise the lock tells at once.
 STALL_SECONDS = 600.0
-
-
 @dataclass(frozen=True)
 class AnnotatorStats:
     """How many answers one annotator gave in a query, and how many were wrong."""
@@ -57,14 +62,18 @@ class CycleQuery:
 
     @classmethod
     def from_event(cls, event: Event) -> CycleQuery:
-        true_labels = tuple(int(x) for x in event.get("true_labels") or ())
+        """Raises ValueError for a query event without a cycle number."""
+        cycle = as_int(event.get("cycle"))
+        if cycle is None:
+            raise ValueError("query event without a cycle")
+        true_labels = int_tuple(event.get("true_labels"))
         return cls(
-            cycle=int(event.get("cycle", 0)),
+            cycle=cycle,
             true_labels=true_labels,
-            oracle_labels=tuple(int(x) for x in event.get("oracle_labels") or ()),
+            oracle_labels=int_tuple(event.get("oracle_labels")),
             annotators=annotator_stats(event, true_labels) if event.get("annotators") else (),
-            scores=event.get("scores"),
-            cost=event.get("cost"),
+            scores=score_summary(event.get("scores")),
+            cost=as_number(event.get("cost")),
         )
 
 
@@ -78,7 +87,7 @@ def annotator_stats(event: Event, true_labels: tuple[int, ...]) -> tuple[Annotat
     wrong: Counter[str] = Counter()
     for answer in event.get("answers") or ():
         try:
-            item, annotator, label = int(answer[0]), str(answer[1]), int(answer[2])
+            item, annotator, label = int(answer[0]), plain(answer[1]), int(answer[2])
         except (TypeError, ValueError, IndexError, KeyError):
             continue  # a malformed answer must not crash the viewer
         if item in true_of:
@@ -116,11 +125,16 @@ class RunState:
     error: str | None = None
     partial_tail: bool = False
     last_write: float | None = None  # mtime of events.jsonl
+    # Whether a process holds the folder's writer lock; None: no lock file (an older run).
+    writer_alive: bool | None = None
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the state; unknown events are ignored."""
+        """Fold one event into the state; unknown and malformed events are ignored."""
         handler = _HANDLERS.get(str(event.get("event")))
-        if handler is not None:
+        if handler is None:
+            return
+        # A field of the wrong type: the event says nothing that can be shown.
+        with contextlib.suppress(TypeError, ValueError, AttributeError, OverflowError):
             handler(self, event)
 
     def apply_all(self, events: list[Event]) -> None:
@@ -128,12 +142,23 @@ class RunState:
             self.apply(event)
 
     def fold(
-        self, events: list[Event], partial_tail: bool, mtime: float | None, reset: bool
+        self,
+        events: list[Event],
+        partial_tail: bool,
+        mtime: float | None,
+        reset: bool,
+        writer_alive: bool | None = None,
     ) -> RunState:
-        """Fold one tail read; on reset a fresh state that keeps only the name and config."""
+        """Fold one tail read; on reset a fresh state that keeps only the name and config.
+
+        ``writer_alive`` must be probed *before* the events were read: a writer that let
+        go of its lock has written its last event by then, so a free lock and no
+        run_finished among the events means it died.
+        """
         state = RunState(name=self.name, config=self.config) if reset else self
         state.apply_all(events)
         state.partial_tail, state.last_write = partial_tail, mtime
+        state.writer_alive = writer_alive
         return state
 
     def status(self, now: float) -> str:
@@ -143,6 +168,8 @@ class RunState:
         idle = None if self.last_write is None else now - self.last_write
         if idle is None:
             return "waiting"
+        if self.writer_alive is False:
+            return "crashed"  # no process holds the lock, and the run never said it ended
         if self.partial_tail and idle > CRASH_GRACE_SECONDS:
             return "crashed"
         if idle > STALL_SECONDS:
@@ -163,8 +190,10 @@ class RunState:
         """(labeled, test accuracy) per evaluated cycle, in cycle order."""
         points = dict(self.evaluated)
         for cycle, record in self.records.items():
-            if record.get("test_accuracy") is not None:
-                points[cycle] = (int(record.get("labeled", 0)), float(record["test_accuracy"]))
+            accuracy = as_number(record.get("test_accuracy"))
+            labeled = as_int(record.get("labeled"))
+            if accuracy is not None and labeled is not None:
+                points[cycle] = (labeled, accuracy)
         return tuple(points[c] for c in sorted(points))
 
     def latest_accuracy(self) -> float | None:
@@ -176,43 +205,46 @@ def _on_run_started(state: RunState, event: Event) -> None:
     config = event.get("config")
     if isinstance(config, dict):
         state.config = {**state.config, **config}
-    state.class_names = [str(n) for n in event.get("class_names") or []]
+    names = event.get("class_names")
+    state.class_names = [plain(n) for n in names] if isinstance(names, list) else []
     # A resumed run starts again from its checkpoint: an earlier end is no longer final.
     state.end_status = None
     state.error = None
 
 
 def _on_cycle_started(state: RunState, event: Event) -> None:
-    cycle = int(event.get("cycle", 0))
-    state.started[cycle] = int(event.get("labeled", 0))
-    state.progress = Progress(cycle=cycle, phase="started")
+    cycle = as_int(event.get("cycle"))
+    if cycle is not None:
+        state.started[cycle] = as_int(event.get("labeled")) or 0
+        state.progress = Progress(cycle=cycle, phase="started")
 
 
 def _on_phase(state: RunState, event: Event) -> None:
     state.progress = Progress(
-        cycle=event.get("cycle"), phase=str(event.get("phase", "")), detail=event.get("detail", "")
+        cycle=as_int(event.get("cycle")),
+        phase=as_text(event.get("phase")),
+        detail=as_text(event.get("detail")),
     )
 
 
 def _on_epoch(state: RunState, event: Event) -> None:
     progress = state.progress
-    phase = str(event.get("phase", progress.phase))
+    phase = as_text(event.get("phase", progress.phase))
     detail = progress.detail if phase == progress.phase else ""
     state.progress = Progress(
-        cycle=event.get("cycle"),
+        cycle=as_int(event.get("cycle")),
         phase=phase,
         detail=detail,
-        epoch=event.get("epoch"),
-        epochs=event.get("epochs"),
-        loss=event.get("loss"),
+        epoch=as_int(event.get("epoch")),
+        epochs=as_int(event.get("epochs")),
+        loss=as_number(event.get("loss")),
     )
 
 
 def _on_evaluated(state: RunState, event: Event) -> None:
-    accuracy = event.get("test_accuracy")
-    if accuracy is not None:
-        cycle = int(event.get("cycle", 0))
-        state.evaluated[cycle] = (int(event.get("labeled", 0)), float(accuracy))
+    accuracy, cycle = as_number(event.get("test_accuracy")), as_int(event.get("cycle"))
+    if accuracy is not None and cycle is not None:
+        state.evaluated[cycle] = (as_int(event.get("labeled")) or 0, accuracy)
 
 
 def _on_query(state: RunState, event: Event) -> None:
@@ -222,14 +254,16 @@ def _on_query(state: RunState, event: Event) -> None:
 
 def _on_cycle_finished(state: RunState, event: Event) -> None:
     record = event.get("record")
-    if isinstance(record, dict):
-        state.records[int(record.get("cycle", 0))] = record
-        state.progress = Progress(cycle=record.get("cycle"), phase="done")
+    cycle = as_int(record.get("cycle")) if isinstance(record, dict) else None
+    if isinstance(record, dict) and cycle is not None:
+        state.records[cycle] = record
+        state.progress = Progress(cycle=cycle, phase="done")
 
 
 def _on_run_finished(state: RunState, event: Event) -> None:
-    state.end_status = str(event.get("status") or "finished")
-    state.error = event.get("error")
+    state.end_status = as_text(event.get("status")) or "finished"
+    error = event.get("error")
+    state.error = None if error is None else plain(error)
 
 
 # Keyed by the plain string, as an event read from disk carries it.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
+from palsim.events import plain
 from tui.cycle_progress import STATUS_STYLES
 from tui.fit import middle_ellipsis
 from tui.runs_scanner import RunRow
@@ -34,12 +35,13 @@ class LongColumns:
 
 
 def row_cells(row: RunRow, marked: bool, widths: LongColumns) -> tuple[str | Text, ...]:
+    """Text cells: a DataTable reads a str cell as markup, and names come from run folders."""
     return (
         MARK if marked else " ",
-        middle_ellipsis(row.name, widths.name),
-        row.strategy,
-        middle_ellipsis(row.oracle, widths.oracle),
-        Text(row.status, style=STATUS_STYLES.get(row.status, "")),
+        Text(middle_ellipsis(plain(row.name), widths.name)),
+        Text(plain(row.strategy)),
+        Text(middle_ellipsis(plain(row.oracle), widths.oracle)),
+        Text(plain(row.status), style=STATUS_STYLES.get(row.status, "")),
         "…" if row.cycle is None else str(row.cycle),
         "…" if row.accuracy is None else f"{row.accuracy:.2%}".rstrip("%"),
     )

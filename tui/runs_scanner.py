@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, read_json_object
+from palsim.events import CONFIG_FILE, EVENTS_FILE, plain, read_json_object, writer_active
 from tui.follow import EventTail
 from tui.run_state import RunState
 
@@ -63,7 +63,7 @@ class TrackedRun:
 
     def __init__(self, run_dir: Path, root: Path) -> None:
         self.run_dir = run_dir
-        self.label = str(run_dir.relative_to(root))
+        self.label = plain(run_dir.relative_to(root))
         self.tail = EventTail(run_dir / EVENTS_FILE)
         self.state = RunState(name=self.label)
 
@@ -73,9 +73,12 @@ class TrackedRun:
             and (config := read_json_object(self.run_dir / CONFIG_FILE)) is not None
         ):
             self.state.config = config
+        writer = writer_active(self.run_dir)  # before reading: see RunState.fold
         while True:
             read = self.tail.poll()
-            self.state = self.state.fold(read.events, read.partial_tail, read.mtime, read.reset)
+            self.state = self.state.fold(
+                read.events, read.partial_tail, read.mtime, read.reset, writer
+            )
             if not read.more:
                 break
         return self.row(now)
@@ -85,8 +88,8 @@ class TrackedRun:
         return RunRow(
             path=self.run_dir,
             name=self.label,
-            strategy=str(config.get("strategy", "?")),
-            oracle=str(config.get("oracle", "?")),
+            strategy=plain(config.get("strategy", "?")),
+            oracle=plain(config.get("oracle", "?")),
             status=self.state.status(now),
             cycle=self.state.current_cycle,
             accuracy=self.state.latest_accuracy(),

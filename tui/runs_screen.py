@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
+from palsim.events import plain
 from tui.curve import LearningCurve, Series
 from tui.run_screen import RunScreen
 from tui.runs_columns import COLUMNS, LongColumns, fit_columns, row_cells
@@ -42,7 +43,7 @@ class RunsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.border_title = f"runs in {self.root.name or self.root}"
+        table.border_title = Text(f"runs in {plain(self.root.name or self.root)}")
         for label in COLUMNS:
             table.add_column(label, key=label or "mark")
         table.focus()

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import typer
 
 from palsim import __version__
+from palsim.events import plain
 
 app = typer.Typer(
     name="palsim",
@@ -46,7 +47,8 @@ def usage_errors(command: Callable[..., None]) -> Callable[..., None]:
         try:
             command(*args, **kwargs)
         except UsageFailure as error:
-            print(f"error: {error}", file=sys.stderr)
+            # Messages quote paths and values from run folders: never let them drive the terminal.
+            print(f"error: {plain(error)}", file=sys.stderr)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -133,39 +135,52 @@ def run(
             overrides["strategy_options"] = parse_key_values(strategy_option, "--strategy-option")
         file_values = load_study_file(config_file) if config_file else {}
         config = build_config(file_values, overrides) if resume is None else None
+        # With --resume, every study option given must match the run's: refused, not ignored.
+        resume_options = {**file_values, **overrides}
+        if resume is not None:
+            from palsim.resume_check import check_resume_options
+
+            check_resume_options(resume, resume_options)
     except (ValueError, TypeError) as error:
         raise UsageFailure(str(error)) from None
     if tui:
         raise typer.Exit(run_in_dashboard(config, resume))
-    summary = run_study_command(config, resume, quiet=quiet, debug=debug)
+    summary = run_study_command(config, resume, quiet=quiet, debug=debug, options=resume_options)
     if as_json:
         print(json.dumps(summary))
 
 
-def run_study_command(config: Any, resume: Path | None, quiet: bool, debug: bool) -> dict[str, Any]:
+def run_study_command(
+    config: Any, resume: Path | None, quiet: bool, debug: bool, options: dict[str, Any]
+) -> dict[str, Any]:
     from palsim.cli.console import ConsolePrinter
     from palsim.runner import UsageError, execute, prepare, prepare_resume
+    from palsim.store import read_summary
 
     try:
-        prepared = prepare_resume(resume) if resume is not None else prepare(config)
+        prepared = prepare_resume(resume, options) if resume is not None else prepare(config)
     except UsageError as error:
         raise UsageFailure(str(error)) from None
+    finished = resume is not None and (read_summary(resume) or {}).get("status") == "finished"
     printer = None if quiet else ConsolePrinter()
     if prepared.notice and not quiet:
         print(prepared.notice, file=sys.stderr)
     try:
-        return execute(prepared, printer)
+        summary = execute(prepared, printer)
+        if finished:
+            print(f"{plain(resume)} is already finished; nothing to resume", file=sys.stderr)
+        return summary
     except UsageError as error:
         raise UsageFailure(str(error)) from None
     except KeyboardInterrupt:
-        print(f"interrupted; results so far are in {prepared.directory}", file=sys.stderr)
+        print(f"interrupted; results so far are in {plain(prepared.directory)}", file=sys.stderr)
         raise typer.Exit(130) from None
     except Exception as error:
         if debug:
             raise
         print(
-            f"error: run failed: {type(error).__name__}: {error} "
-            f"(see {prepared.directory}; --debug for the traceback)",
+            f"error: run failed: {type(error).__name__}: {plain(error)} "
+            f"(see {plain(prepared.directory)}; --debug for the traceback)",
             file=sys.stderr,
         )
         raise typer.Exit(1) from None
@@ -173,6 +188,7 @@ def run_study_command(config: Any, resume: Path | None, quiet: bool, debug: bool
 
 def run_in_dashboard(config: Any, resume: Path | None) -> int:
     """Start the study as a child process writing its folder, and watch that folder."""
+    from palsim.events import writer_active
     from palsim.store import default_run_name
     from tui.launch import run_with_tui
 
@@ -180,6 +196,8 @@ def run_in_dashboard(config: Any, resume: Path | None) -> int:
         return run_with_tui(["run", "--resume", str(resume), "--quiet"], resume)
     name = config.name or default_run_name(config.to_dict())
     directory = Path(config.out) / name
+    if writer_active(directory):  # the study would refuse it; keep its folder untouched
+        raise UsageFailure(f"run folder {directory} is being written by another process")
     directory.mkdir(parents=True, exist_ok=True)
     study_file = directory / "study.json"
     study_file.write_text(json.dumps({**config.to_dict(), "name": name}))
@@ -328,7 +346,8 @@ def sweep(
         raise UsageFailure(str(error)) from None
     if dry_run:
         for point, state, detail in plan(points):
-            print(f"{state:8} {point.directory}" + (f"  ({detail})" if detail else ""))
+            note = f"  ({detail})" if detail else ""
+            print(plain(f"{state:8} {point.directory}{note}"))
         return
     progress = SweepProgress(quiet=quiet)
     try:
@@ -383,7 +402,7 @@ def report(
     except ValueError as error:
         raise UsageFailure(str(error)) from None
     for directory, reason in skipped:
-        print(f"skipped {directory}: {reason}", file=sys.stderr)
+        print(f"skipped {plain(directory)}: {plain(reason)}", file=sys.stderr)
     if not groups:
         raise UsageFailure(f"no finished runs in {runs_dir}")
     try:
@@ -436,6 +455,6 @@ def _main(argv: list[str] | None) -> int:
             raise
         if type(error).__name__ == "NoArgsIsHelpError":
             return _main([*(argv if argv is not None else sys.argv[1:]), "--help"])
-        print(f"error: {error.format_message()}", file=sys.stderr)
+        print(f"error: {plain(error.format_message())}", file=sys.stderr)
         return 2
     return result if isinstance(result, int) else 0

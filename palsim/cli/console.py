@@ -11,8 +11,9 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-from palsim.events import Event, EventName
+from palsim.events import Event, EventName, plain
 
 
 def format_record(record: dict[str, Any]) -> str:
@@ -44,11 +45,11 @@ class ConsolePrinter:
         if name == EventName.RUN_STARTED:
             self._start(event)
         elif name == EventName.EPOCH and self.progress is not None:
-            description = f"cycle {event['cycle']} {event['phase']} loss {event['loss']:.3f}"
+            description = plain(f"cycle {event['cycle']} {event['phase']} loss {event['loss']:.3f}")
             self.progress.update(self.epoch_task, completed=event["epoch"],
                                  total=event["epochs"], description=description)
         elif name == EventName.PHASE and self.progress is not None:
-            description = f"cycle {event['cycle']} {event['phase']}"
+            description = plain(f"cycle {event['cycle']} {event['phase']}")
             self.progress.update(self.epoch_task, description=description)
         elif name == EventName.CYCLE_FINISHED:
             self._print(format_record(event["record"]))
@@ -67,7 +68,7 @@ class ConsolePrinter:
         )
         if self.live:
             self.progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=self.console, transient=True,
             )
             self.progress.start()
@@ -78,8 +79,10 @@ class ConsolePrinter:
             self.epoch_task = self.progress.add_task("starting", total=config["epochs"])
 
     def _print(self, line: str) -> None:
+        # Names and specs come from the config: shown as plain text, never markup or escapes.
+        line = plain(line)
         if self.progress is not None:
-            self.progress.console.print(line)
+            self.progress.console.print(Text(line))
         else:
             print(line, file=self.stream, flush=True)
 

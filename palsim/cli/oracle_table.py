@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from rich import box
 from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from oracles import Oracle
+from palsim.events import plain
 
 
 def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> list[RenderableType]:
@@ -24,7 +26,7 @@ def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> li
         raise ValueError(f"{len(names)} class names for {k} classes")
     noise_rate = 1.0 - float(matrix.trace()) / k
     table = Table(
-        title=f"oracle {oracle.spec}",
+        title=Text(plain(f"oracle {oracle.spec}")),  # a spec may name a file: never markup
         caption=f"P(answer | true class); mean noise rate {noise_rate:.3f}",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -33,13 +35,13 @@ def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> li
     table.add_column("true", style="bold", min_width=4, no_wrap=True)
     for name in names:
         # Numbers never wrap or shrink to an ellipsis; 10 classes fit 80 columns.
-        table.add_column(name, justify="right", min_width=5, no_wrap=True)
+        table.add_column(Text(plain(name)), justify="right", min_width=5, no_wrap=True)
     for row, name in enumerate(names):
         cells = [
             f"[bold]{value:.3f}[/bold]" if column == row else f"{value:.3f}"
             for column, value in enumerate(matrix[row])
         ]
-        table.add_row(name, *cells)
+        table.add_row(Text(plain(name)), *cells)
     renderables: list[RenderableType] = [table]
     profiles = oracle.annotator_profiles()
     if len(profiles) > 1:
@@ -48,6 +50,6 @@ def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> li
         pool.add_column("error rate", justify="right")
         pool.add_column("cost / label", justify="right")
         for profile in profiles:
-            pool.add_row(profile.id, f"{profile.error_rate:.3f}", f"{profile.cost:g}")
+            pool.add_row(Text(plain(profile.id)), f"{profile.error_rate:.3f}", f"{profile.cost:g}")
         renderables.append(pool)
     return renderables

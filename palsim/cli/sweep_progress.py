@@ -13,6 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from palsim.events import plain
 from palsim.sweep.grid import Outcome
 
 
@@ -76,6 +77,7 @@ class SweepProgress:
         return line
 
     def _print(self, line: str) -> None:
+        line = plain(line)  # names and errors come from run folders and configs
         if self.progress is not None:
             self.progress.console.print(line, markup=False)
         else:

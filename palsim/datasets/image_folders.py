@@ -24,6 +24,7 @@ Layouts:
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -101,21 +102,39 @@ def list_images(folder: Path, class_names: Sequence[str]) -> ImageFiles:
     return ImageFiles(paths, np.asarray(labels, dtype=np.int64))
 
 
+# What PIL raises on a malformed or hostile file, besides OSError: some plugins raise
+# SyntaxError or EOFError on broken headers, and it refuses decompression bombs.
+IMAGE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError)
+
+
 def _open(path: Path) -> Image.Image:
     try:
-        return Image.open(path)
-    except (OSError, UnidentifiedImageError) as error:
+        image = Image.open(path)
+    except (*IMAGE_ERRORS, UnidentifiedImageError, Image.DecompressionBombWarning) as error:
         raise ValueError(f"cannot read image {path}: {error}") from None
+    width, height = image.size
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        image.close()
+        raise ValueError(
+            f"image {path} is {width}x{height} pixels, over the limit of "
+            f"{Image.MAX_IMAGE_PIXELS} (a decompression bomb?)"
+        )
+    return image
 
 
 def scan_images(paths: Sequence[Path]) -> tuple[Counter[tuple[int, int]], bool]:
-    """Count the (width, height) sizes, and tell whether every image is grey (headers only)."""
+    """Count the (width, height) sizes, and tell whether every image is grey (headers only).
+
+    Every image is checked against PIL's pixel limit here, before any is decoded.
+    """
     sizes: Counter[tuple[int, int]] = Counter()
     all_grey = True
-    for path in paths:
-        with _open(path) as image:
-            sizes[image.size] += 1
-            all_grey = all_grey and image.mode in GREY_MODES
+    with warnings.catch_warnings():  # PIL's bomb warning: raised, then reported by _open
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        for path in paths:
+            with _open(path) as image:
+                sizes[image.size] += 1
+                all_grey = all_grey and image.mode in GREY_MODES
     return sizes, all_grey
 
 
@@ -130,7 +149,7 @@ def _decode_into(out: np.ndarray, index: int, path: Path, size: tuple[int, int])
             if picture.size != size:
                 picture = picture.resize(size, Image.Resampling.BILINEAR)
             out[index] = np.asarray(picture, dtype=np.uint8).reshape(out.shape[1:])
-    except OSError as error:
+    except IMAGE_ERRORS as error:
         raise ValueError(f"cannot decode image {path}: {error}") from None
 
 

@@ -5,6 +5,10 @@ rate repeated on each row, so that pandas or a spreadsheet reads it without resh
 ``--baseline`` each row also carries the paired difference to the baseline and its 95%
 confidence interval. ``--per-run`` writes one row per run and cycle instead
 (:mod:`~palsim.report.per_run`). Numbers are written at full precision, never rounded.
+
+Names come from run folders, which are untrusted: every text cell passes through
+:func:`palsim.events.plain` (no escape sequences), terminal tables are Rich ``Text`` (no
+markup) and Markdown cells escape ``|``. JSON escapes control characters by itself.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from palsim.events import plain
 from palsim.report.aggregate import GroupStats, Spread, settings_text
 from palsim.report.paired import Comparison, Paired
 from palsim.report.rows import STD_NOTE, TextTable, report_tables
@@ -57,7 +62,8 @@ def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None
     for group in groups:
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True)):
             row = [
-                *group.key, settings_text(group.settings), group.runs, cycle, labeled,
+                *map(plain, group.key), plain(settings_text(group.settings)), group.runs,
+                cycle, labeled,
                 spread.mean, spread.std, spread.sem, group.aubc.mean, group.aubc.std,
                 group.final_accuracy.mean, group.final_accuracy.std,
                 blank_if_none(group.noise_rate),
@@ -126,10 +132,15 @@ def to_json(
     return json.dumps(value, indent=1)
 
 
+def markdown_cell(text: str) -> str:
+    """A cell that cannot end itself early: ``|`` escaped (the text is already plain)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
 def markdown_table(table: TextTable) -> str:
-    lines = [f"{table.title}:", "", "| " + " | ".join(table.header) + " |"]
+    lines = [f"{markdown_cell(table.title)}:", "", "| " + " | ".join(table.header) + " |"]
     lines += ["|" + "---|" * len(table.header)]
-    lines += ["| " + " | ".join(row) + " |" for row in table.rows]
+    lines += ["| " + " | ".join(map(markdown_cell, row)) + " |" for row in table.rows]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ import csv
 import io
 from typing import Any
 
+from palsim.events import plain
 from palsim.report.aggregate import GroupStats, settings_text
 from palsim.report.paired import Comparison, comparison_cell
 from palsim.report.runs import RunResult
@@ -43,6 +44,11 @@ def record_columns(groups: list[GroupStats]) -> list[str]:
     return [key for key in columns if key not in RUN_COLUMNS]
 
 
+def text_cell(value: Any) -> Any:
+    """Strings from a run folder as plain text; numbers as they are."""
+    return plain(value) if isinstance(value, str) else value
+
+
 def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
     columns = record_columns(groups)
     buffer = io.StringIO()
@@ -55,9 +61,10 @@ def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | Non
             for cycle, record in enumerate(run.cycles):
                 fields = flat(record)
                 row = [
-                    str(run.directory), *group.key, settings_text(group.settings),
+                    plain(run.directory), *map(plain, group.key),
+                    plain(settings_text(group.settings)),
                     *(("" if seed is None else seed) for seed in run.seeds),
-                    *(fields.get(column, "") for column in columns),
+                    *(text_cell(fields.get(column, "")) for column in columns),
                 ]
                 if comparisons is not None:
                     row += baseline_cells(run, reference, cycle, comparisons)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from palsim.events import plain
 from palsim.report.aggregate import GroupStats, Spread, settings_text
 from palsim.report.paired import INTERVAL_NOTE, Comparison, Paired
 
@@ -60,7 +61,9 @@ def noise_text(group: GroupStats) -> str:
 
 def names(group: GroupStats, with_settings: bool) -> list[str]:
     """dataset, oracle, strategy (and the settings that tell groups apart, when any differ)."""
-    return [*group.key, settings_text(group.settings)] if with_settings else [*group.key]
+    # Plain text: the names come from run folders (see palsim.events.plain).
+    cells = [*group.key, settings_text(group.settings)] if with_settings else [*group.key]
+    return [plain(cell) for cell in cells]
 
 
 def name_header(with_settings: bool) -> list[str]:

@@ -25,8 +25,10 @@ LIFTED = ("dataset", "oracle")
 def rich_table(table: TextTable) -> Table:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    rich = Table(title=table.title, box=box.SIMPLE_HEAD, pad_edge=False)
+    # Text, never markup strings: the cells and titles hold names from run folders.
+    rich = Table(title=Text(table.title), box=box.SIMPLE_HEAD, pad_edge=False)
     for index, name in enumerate(table.header):
         widest = max([len(name), *(len(row[index]) for row in table.rows)])
         if name == "settings":
@@ -36,7 +38,7 @@ def rich_table(table: TextTable) -> Table:
             justify: JustifyMethod = "right" if number else "left"
             rich.add_column(name, justify=justify, no_wrap=True, min_width=widest)
     for row in table.rows:
-        rich.add_row(*row)
+        rich.add_row(*map(Text, row))
     return rich
 
 

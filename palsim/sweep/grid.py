@@ -12,6 +12,7 @@ checks names, and the backends (local processes, Ray) import the engine.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ def parse_list(text: str, what: str) -> list[str]:
     return items
 
 
+#: Most runs one sweep may hold; a typo like 0-100000000 must not build a list that fills memory.
+MAX_GRID_RUNS = 10_000
+
+
 def parse_seeds(text: str) -> list[int]:
     """``"0-4"`` -> [0, 1, 2, 3, 4]; ``"0,3,7"`` and ``"0-2,10"`` work too."""
     seeds: list[int] = []
@@ -90,6 +95,8 @@ def parse_seeds(text: str) -> list[int]:
         high = int(match.group(2)) if match.group(2) is not None else low
         if high < low:
             raise ValueError(f"--seeds {text!r}: range {item!r} runs backwards; write {high}-{low}")
+        if len(seeds) + high - low + 1 > MAX_GRID_RUNS:
+            raise ValueError(f"--seeds {text!r}: more than {MAX_GRID_RUNS} seeds in one sweep")
         seeds += range(low, high + 1)
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"--seeds {text!r}: a seed is listed twice")
@@ -176,6 +183,9 @@ def grid_from_options(
         strategies_known.get(strategy)
     for dataset in dataset_list or [base.dataset]:
         DATASETS.get(dataset)
+    runs = math.prod(len(items or [None]) for items in (dataset_list, strategy_list, oracle_list))
+    if runs * len(seed_list or [None]) > MAX_GRID_RUNS:
+        raise ValueError(f"the grid holds more than {MAX_GRID_RUNS} runs; split the sweep")
     return expand_grid(base, dataset_list, strategy_list, oracle_list, seed_list)
 
 
