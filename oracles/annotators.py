@@ -131,6 +131,45 @@ class AnnotatorPoolOracle(Oracle):
                 matrix[true_class] += np.bincount(labels, minlength=k)
         return matrix / matrix.sum(axis=1, keepdims=True)
 
+    def reaskable(self, indices: np.ndarray) -> np.ndarray:
+        size = len(self.profiles)
+        return np.array(
+            [
+                int(i) in self._memory and len(self._answerers(int(i))) < size
+                for i in np.asarray(indices).reshape(-1)
+            ],
+            dtype=bool,
+        )
+
+    def _answerers(self, item: int) -> set[str]:
+        return {answer.annotator for answer in self._answers.get(item, [])}
+
+    def reask(
+        self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
+    ) -> Annotation:
+        """One more answer per item from an annotator drawn among those who have not answered
+        it; the served label becomes the plurality of all its answers (ties at random)."""
+        labels, names, answers = [], [], []
+        for item, true in zip(np.asarray(indices).tolist(), np.asarray(true_labels).tolist(),
+                              strict=True):  # fmt: skip
+            asked = self._answerers(item)
+            available = [n for n, name in enumerate(self._ids) if name not in asked]
+            if item not in self._memory or not available:
+                raise ValueError(f"item {item} cannot be re-asked (unanswered, or by everyone)")
+            chosen = available[int(rng.integers(len(available)))]
+            label = int(draw_from_rows(self._cumulative[chosen, true][None], rng)[0])
+            answer = Answer(item, self._ids[chosen], label)
+            every = [*self._answers.get(item, []), answer]
+            served = int(plurality(np.array([[a.label for a in every]]), self.num_classes, rng)[0])
+            who = "+".join(a.annotator for a in every)
+            self._memory[item] = (served, who)
+            self.remember_answers([answer])
+            labels.append(served)
+            names.append(who)
+            answers.append(answer)
+        cost = float(sum(self._costs[self._ids.index(a.annotator)] for a in answers))
+        return Annotation(np.array(labels, dtype=np.int64), names, answers, cost)
+
     def annotator_ids(self) -> list[str]:
         return list(self._ids)
 

@@ -9,6 +9,8 @@
     annotators:N:RATES[:OPTION...]   N uniform-noise annotators a1..aN; RATES is R or LO-HI
     annotators:PATH.json[:OPTION...] an annotator pool from a JSON file
     replay:PATH[:COLUMN]             real human labels from a file (CIFAR-10N layout)
+    idn:P                            instance-dependent (Xia et al. 2020), average rate P
+    confusion:P[:model=M][:train=N]  a reference classifier's per-image confusion, average rate P
 
 OPTION is ``random`` or ``round-robin`` (routing, default random), ``vote=K`` (ask K distinct
 annotators, plurality vote) or ``cost=C`` (cost per label of each annotator, compact form
@@ -29,6 +31,8 @@ from oracles.classcond import (
     load_transition_matrix,
     pair_matrix,
 )
+from oracles.confusion import ReferenceConfusionOracle
+from oracles.idn import PartDependentOracle
 from oracles.replay import load_replay
 from oracles.uniform import PerfectOracle, UniformNoiseOracle
 
@@ -63,6 +67,16 @@ FORMS: list[tuple[str, str, str]] = [
         "replay:PATH[:COLUMN]",
         "replay:cifar10n.npz:worst",
         "real human labels per training index (CIFAR-10N: clean, aggregate, worst, random1-3)",
+    ),
+    (
+        "idn:P",
+        "idn:0.3",
+        "instance-dependent (Xia et al. 2020): per-image flip rate around P and wrong class",
+    ),
+    (
+        "confusion:P[:model=M][:train=N]",
+        "confusion:0.3",
+        "reference classifier's per-image confusion; hard images wrong more often; mean P",
     ),
 ]
 
@@ -183,6 +197,30 @@ def _replay(spec: str, argument: str, num_classes: int) -> Oracle:
     return load_replay(path, column or None, num_classes, spec)
 
 
+def _idn(spec: str, argument: str, num_classes: int) -> Oracle:
+    return PartDependentOracle(spec, num_classes, _probability(argument))
+
+
+#: Settings of the reference classifier that ``confusion:P`` accepts (``key=value``).
+REFERENCE_OPTIONS = ("model", "train")
+
+
+def _confusion(spec: str, argument: str, num_classes: int) -> Oracle:
+    rate_text, *tokens = argument.split(":")
+    options: dict[str, str] = {}
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        if not sep or key not in REFERENCE_OPTIONS or not value:
+            raise ValueError(f"unknown confusion option {token!r}; options: model=M, train=N")
+        if key in options:
+            raise ValueError(f"option {key} is given twice")
+        if key == "train":
+            value = str(_integer(value, "train", 10_000_000))
+        options[key] = value
+    rate = _probability(rate_text)
+    return ReferenceConfusionOracle(spec, num_classes, rate, tuple(sorted(options.items())))
+
+
 _BUILDERS = {
     "perfect": _perfect,
     "noisy": _uniform,
@@ -193,6 +231,8 @@ _BUILDERS = {
     "matrix": _matrix,
     "annotators": _annotators,
     "replay": _replay,
+    "idn": _idn,
+    "confusion": _confusion,
 }
 
 

@@ -61,6 +61,8 @@ class RunConfig:
     model: str = "auto"  # small-cnn | resnet18 | auto (by image size and preset)
     device: str = "auto"  # auto | cpu | cuda
     exclude_classes: str | None = None  # kept out of the initial set: "3,5" or "random:2"
+    relabel: str = "none"  # re-ask policy for labels already given: none | random | disagree
+    relabel_share: float = 0.0  # fraction of each cycle's budget spent on re-asking, in [0, 1)
     out: str = "runs"  # folder that holds run directories
     name: str | None = None  # run directory name; None: derived from the settings
 

@@ -52,6 +52,8 @@ def read_json(path: Path) -> Any:
 def run_name(config: dict[str, Any]) -> str:
     """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
     raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}"
+    if config.get("relabel", "none") != "none":
+        raw += f"-relabel-{config['relabel']}{config.get('relabel_share')}"
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
 
 

@@ -100,6 +100,10 @@ def run(
     exclude_classes: str = typer.Option(
         None, "--exclude-classes", help="Keep classes out of the initial set: 3,5 or random:2."
     ),
+    relabel: str = typer.Option(None, help="Re-ask given labels: none | random | disagree."),
+    relabel_share: float = typer.Option(
+        None, "--relabel-share", help="Fraction of each cycle's budget spent re-asking [0]."
+    ),
     out: str = typer.Option(None, help="Folder of run directories [runs]."),
     name: str = typer.Option(None, help="Run directory name [derived from the settings]."),
     config_file: str = typer.Option(None, "--config", help="Study file (.toml) or a config.json."),
@@ -121,7 +125,7 @@ def run(
         "budget": budget, "cycles": cycles, "pool_size": pool_size, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "model": model,
         "test_size": test_size, "device": device, "exclude_classes": exclude_classes,
-        "out": out, "name": name,
+        "relabel": relabel, "relabel_share": relabel_share, "out": out, "name": name,
     }  # fmt: skip
     try:
         if strategy_option:
@@ -284,6 +288,10 @@ def sweep(
     model: str = typer.Option(None, help="small-cnn | resnet18 | auto [auto]."),
     device: str = typer.Option(None, help="auto | cpu | cuda [auto]."),
     exclude_classes: str = typer.Option(None, "--exclude-classes", help="e.g. 3,5 or random:2."),
+    relabel: str = typer.Option(None, help="Re-ask given labels: none | random | disagree."),
+    relabel_share: float = typer.Option(
+        None, "--relabel-share", help="Fraction of each cycle's budget spent re-asking [0]."
+    ),
     config_file: str = typer.Option(None, "--config", help="Study file (.toml) or a config.json."),
     out: str = typer.Option(None, help="Folder of run directories [runs]."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes at a time."),
@@ -312,6 +320,7 @@ def sweep(
         "cycles": cycles, "pool_size": pool_size, "epochs": epochs, "batch_size": batch_size,
         "learning_rate": learning_rate, "test_size": test_size, "model": model,
         "device": device, "exclude_classes": exclude_classes, "out": out,
+        "relabel": relabel, "relabel_share": relabel_share,
     }  # fmt: skip
     try:
         if strategy_option:
