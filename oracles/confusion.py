@@ -18,7 +18,7 @@ import numpy as np
 from oracles.base import SampleInput
 from oracles.instance import InstanceNoiseOracle, wrong_from_scores
 
-#: Bisection steps for the scale s (the average flip rate is found to 2**-60 of the bracket).
+#: Bisection steps for the scale s (to 2**-60 of a bracket [b, 2b]).
 SCALE_STEPS = 60
 
 
@@ -34,7 +34,11 @@ def scaled_flip_rates(hardness: np.ndarray, rate: float) -> np.ndarray:
     if np.mean(hardness > 0) < rate:
         # Even flipping every hard sample cannot reach the rate: spread the rest evenly.
         return np.where(hardness > 0, 1.0, (rate - np.mean(hardness > 0)) / np.mean(hardness <= 0))
-    low, high = 0.0, 1.0 / float(hardness[hardness > 0].min())
+    # Clipping only lowers the mean, so rate / mean(hardness) is a lower bound for s.
+    low = rate / float(hardness.mean())
+    high = 2.0 * low
+    while np.minimum(1.0, high * hardness).mean() < rate:
+        low, high = high, 2.0 * high
     for _ in range(SCALE_STEPS):
         middle = (low + high) / 2
         if np.minimum(1.0, middle * hardness).mean() < rate:

@@ -227,24 +227,60 @@ def print_rows(rows: list[tuple[str, str]]) -> None:
 @usage_errors
 def show_oracle(
     spec: str = typer.Argument(..., help="Oracle spec, e.g. noisy:0.2 or annotators:5:0.1-0.4."),
-    classes: int = typer.Option(10, "--classes", help="Number of classes K."),
+    classes: int = typer.Option(10, "--classes", help="Number of classes K (without --dataset)."),
+    dataset: str = typer.Option(
+        None, help="Realise the model on this dataset [fashion-mnist for idn:, confusion:]."
+    ),
+    data_dir: str = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    noise_seed: int = typer.Option(0, "--noise-seed", help="Oracle noise seed."),
 ) -> None:
     """Print an oracle's transition matrix T[true, given] and, for a pool, its annotators.
 
+    Instance-dependent models (idn:P, confusion:P) are realised on a dataset's training
+    split, and the matrix is the one their answers realise there.
+
     Example: palsim oracles show cifar10-asym:0.4 --classes 10
+    Example: palsim oracles show confusion:0.2 --dataset fashion-mnist
     """
     from rich.console import Console
 
     import oracles
     from palsim.cli.oracle_table import oracle_table
 
+    class_names = None
+    notes: list[str] = []
     try:
         oracle = oracles.parse(spec, classes)
+        if dataset is not None or oracle.sample_inputs():
+            oracle, class_names, notes = realise_oracle(
+                spec, dataset or "fashion-mnist", data_dir, noise_seed
+            )
     except ValueError as error:
         raise UsageFailure(str(error)) from None
     console = Console()
-    for renderable in oracle_table(oracle):
+    for renderable in oracle_table(oracle, class_names):
         console.print(renderable)
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+def realise_oracle(
+    spec: str, dataset_name: str, data_dir: str | None, noise_seed: int
+) -> tuple[Any, list[str], list[str]]:
+    """The oracle built for a dataset and supplied with its per-sample inputs."""
+    import oracles
+    from palsim.datasets import DatasetNotFound, load_dataset
+    from palsim.oracle_inputs import supply_inputs
+    from palsim.runner import UsageError, resolve_device
+
+    try:
+        data = load_dataset(dataset_name, Path(data_dir) if data_dir else None)
+        device = resolve_device("auto")
+    except (DatasetNotFound, UsageError) as error:
+        raise ValueError(str(error)) from None
+    oracle = oracles.parse(spec, data.num_classes)
+    notes = supply_inputs(oracle, data, noise_seed, device)
+    return oracle, data.class_names, notes
 
 
 @app.command()
