@@ -7,22 +7,19 @@ classes). Every individual answer is kept in long form with the annotator who ga
 request's cost is the sum of the costs of all answers given.
 
 A pool comes from a compact spec (``annotators:5:0.1-0.4``: five annotators ``a1``..``a5``
-with uniform-noise rates spread evenly from 0.1 to 0.4) or a JSON file; see
-``docs/oracles.md``.
+with uniform-noise rates spread evenly from 0.1 to 0.4) or a JSON file
+(:mod:`oracles.pool_file`); see ``docs/oracles.md``.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from oracles.base import Annotation, AnnotatorProfile, Answer, Oracle
 from oracles.classcond import check_transition_matrix, cumulative_rows, draw_from_rows
-from oracles.files import as_matrix, read_json, read_matrix
 from oracles.uniform import uniform_matrix
 
 ROUTINGS = ("random", "round-robin")
@@ -214,58 +211,6 @@ def spread_pool(
     ]
 
 
-POOL_FILE_KEYS = {"annotators", "routing", "vote"}
-ANNOTATOR_KEYS = {"id", "rate", "matrix", "cost"}
-
-
-def load_pool(path: str, num_classes: int) -> tuple[list[AnnotatorProfile], dict[str, Any]]:
-    """Read a pool file; return its annotators and its options (``routing``, ``vote``).
-
-    The file is a JSON object ``{"annotators": [...], "routing": "random", "vote": 1}`` (or just
-    the list); each annotator is ``{"id": "ann", "rate": 0.2, "cost": 1.0}`` or has a
-    ``"matrix"`` (rows of ``T[true, given]``, or the path of a matrix file, relative to the
-    JSON file) instead of a rate.
-    """
-    content = read_json(path)
-    if isinstance(content, list):
-        content = {"annotators": content}
-    if not isinstance(content, dict):
-        raise ValueError(f"pool file {path!r} must hold a JSON object or list")
-    _no_unknown_keys(content, POOL_FILE_KEYS, f"pool file {path!r}")
-    entries = content.get("annotators")
-    if not isinstance(entries, list) or not entries:
-        raise ValueError(f"pool file {path!r} needs a non-empty list of annotators")
-    profiles = [
-        _annotator(entry, n, Path(path).parent, num_classes) for n, entry in enumerate(entries)
-    ]
-    options = {key: content[key] for key in ("routing", "vote") if key in content}
-    return profiles, options
-
-
-def _annotator(entry: Any, n: int, folder: Path, num_classes: int) -> AnnotatorProfile:
-    where = f"annotator {n + 1} of the pool file"
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where} must be a JSON object")
-    _no_unknown_keys(entry, ANNOTATOR_KEYS, where)
-    name = entry.get("id", f"a{n + 1}")
-    if not isinstance(name, str):
-        raise ValueError(f"{where}: id must be a string")
-    cost = entry.get("cost", 1.0)
-    if ("rate" in entry) == ("matrix" in entry):
-        raise ValueError(f"annotator {name!r} needs exactly one of 'rate' or 'matrix'")
-    if "rate" in entry:
-        rate = _number(entry["rate"], f"annotator {name!r} rate")
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"annotator {name!r} rate {rate} is outside [0, 1]")
-        cost = _number(cost, f"annotator {name!r} cost")
-        return AnnotatorProfile(name, uniform_matrix(num_classes, rate), cost)
-    matrix = entry["matrix"]
-    if isinstance(matrix, str):
-        matrix = read_matrix(str(folder / matrix))
-    matrix = as_matrix(matrix, f"annotator {name!r} matrix")
-    return AnnotatorProfile(name, matrix, _number(cost, f"annotator {name!r} cost"))
-
-
 def _check_pool(profiles: list[AnnotatorProfile], routing: str, vote: int) -> None:
     if not profiles:
         raise ValueError("an annotator pool needs at least 1 annotator")
@@ -279,15 +224,3 @@ def _check_pool(profiles: list[AnnotatorProfile], routing: str, vote: int) -> No
     for p in profiles:
         if not (math.isfinite(p.cost) and p.cost >= 0):
             raise ValueError(f"annotator {p.id!r} cost {p.cost} must be a number >= 0")
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} must be a number, got {value!r}")
-    return float(value)
-
-
-def _no_unknown_keys(content: dict[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(set(content) - known)
-    if unknown:
-        raise ValueError(f"{where} has unknown keys {unknown}; known: {sorted(known)}")

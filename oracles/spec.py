@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from oracles.annotators import ROUTINGS, AnnotatorPoolOracle, load_pool, spread_pool
+from oracles.annotators import ROUTINGS, AnnotatorPoolOracle, spread_pool
 from oracles.base import Oracle
 from oracles.classcond import (
     TransitionMatrixOracle,
@@ -33,6 +33,7 @@ from oracles.classcond import (
 )
 from oracles.confusion import ReferenceConfusionOracle
 from oracles.idn import PartDependentOracle
+from oracles.pool_file import load_pool
 from oracles.replay import load_replay
 from oracles.uniform import PerfectOracle, UniformNoiseOracle
 
