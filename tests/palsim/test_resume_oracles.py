@@ -13,7 +13,7 @@ import pytest
 
 from palsim.events import read_events
 from tests.conftest import requires_fashion_mnist, tiny_study_args
-from tests.palsim.test_resume import resume, result_of, wait_for_cycle
+from tests.palsim.test_resume import result_of, resume, wait_for_cycle
 
 STUDIES = {
     "reask": {"oracle": "annotators:3:0.3", "relabel": "disagree", "relabel_share": 0.25},
