@@ -43,6 +43,8 @@ class CycleQuery:
     annotators: tuple[AnnotatorStats, ...]  # empty for a single oracle
     scores: dict[str, Any] | None
     cost: float | None
+    reasked: int = 0  # labels re-asked this cycle (``--relabel``)
+    reask_changed: int = 0  # re-asked labels whose served label changed
 
     @property
     def size(self) -> int:
@@ -58,6 +60,10 @@ class CycleQuery:
     @classmethod
     def from_event(cls, event: Event) -> CycleQuery:
         true_labels = tuple(int(x) for x in event.get("true_labels") or ())
+        relabel = event.get("relabel")
+        if not isinstance(relabel, dict):
+            relabel = {}
+        before, after = relabel.get("labels_before") or (), relabel.get("labels_after") or ()
         return cls(
             cycle=int(event.get("cycle", 0)),
             true_labels=true_labels,
@@ -65,6 +71,8 @@ class CycleQuery:
             annotators=annotator_stats(event, true_labels) if event.get("annotators") else (),
             scores=event.get("scores"),
             cost=event.get("cost"),
+            reasked=len(relabel.get("indices") or ()),
+            reask_changed=sum(a != b for a, b in zip(before, after, strict=False)),
         )
 
 
@@ -74,6 +82,10 @@ def annotator_stats(event: Event, true_labels: tuple[int, ...]) -> tuple[Annotat
     Busiest first, then by name. Answers about items the event does not list are ignored.
     """
     true_of = dict(zip((int(i) for i in event.get("indices") or ()), true_labels, strict=False))
+    relabel = event.get("relabel")
+    if isinstance(relabel, dict):  # re-asked items answered this cycle count too
+        pairs = zip(relabel.get("indices") or (), relabel.get("true_labels") or (), strict=False)
+        true_of.update((int(item), int(true)) for item, true in pairs)
     answers: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
     for answer in event.get("answers") or ():
