@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from oracles.base import Annotation, AnnotatorProfile, Answer, Oracle
+from oracles.base import Annotation, AnnotatorProfile, Answer, Oracle, SampleInput
 from oracles.classcond import check_transition_matrix, cumulative_rows, draw_from_rows
 from oracles.uniform import uniform_matrix
 
@@ -48,6 +49,7 @@ class AnnotatorPoolOracle(Oracle):
                 p.id,
                 check_transition_matrix(p.matrix, num_classes, f"annotator {p.id!r} matrix"),
                 float(p.cost),
+                p.model,
             )
             for p in profiles
         ]
@@ -57,6 +59,36 @@ class AnnotatorPoolOracle(Oracle):
         self._costs = np.array([p.cost for p in self.profiles])
         self._cumulative = cumulative_rows(np.stack([p.matrix for p in self.profiles]))
 
+    def sample_inputs(self) -> list[SampleInput]:
+        wanted: list[SampleInput] = []
+        for profile in self.profiles:
+            if profile.model is not None:
+                wanted += [w for w in profile.model.sample_inputs() if w not in wanted]
+        return wanted
+
+    def supply(self, inputs: dict[str, np.ndarray], noise_seed: int) -> None:
+        """Supply every model-backed annotator, each with a noise seed of its own (two
+        annotators with the same model must not make the same mistakes)."""
+        for number, profile in enumerate(self.profiles):
+            if profile.model is None:
+                continue
+            entropy = [noise_seed & 0xFFFFFFFF, number]
+            seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
+            wanted = {w.name: inputs[w.name] for w in profile.model.sample_inputs()}
+            profile.model.supply(wanted, seed)
+            self.profiles[number] = replace(profile, matrix=profile.model.transition_matrix())
+        self._cumulative = cumulative_rows(np.stack([p.matrix for p in self.profiles]))
+
+    def _model_votes(self, voters: np.ndarray, votes: np.ndarray, indices: np.ndarray,
+                     true_labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+        """Replace the votes of model-backed annotators by their models' answers."""
+        for number, profile in enumerate(self.profiles):
+            rows, columns = np.nonzero(voters == number)
+            if profile.model is not None and len(rows):
+                reply = profile.model.annotate(indices[rows], true_labels[rows], rng)
+                votes[rows, columns] = reply.labels
+        return votes
+
     def _draw(
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
     ) -> Annotation:
@@ -64,6 +96,7 @@ class AnnotatorPoolOracle(Oracle):
         voters = self._route(len(indices), len(self._memory), rng)
         # 2. Each voter answers from its own confusion-matrix row for the item's true class.
         votes = draw_from_rows(self._cumulative[voters, true_labels[:, None]], rng)
+        votes = self._model_votes(voters, votes, indices, true_labels, rng)
         # 3. Combine.
         labels = votes[:, 0] if self.vote == 1 else plurality(votes, self.num_classes, rng)
         names = ["+".join(self._ids[v] for v in row) for row in voters]
@@ -155,6 +188,9 @@ class AnnotatorPoolOracle(Oracle):
                 raise ValueError(f"item {item} cannot be re-asked (unanswered, or by everyone)")
             chosen = available[int(rng.integers(len(available)))]
             label = int(draw_from_rows(self._cumulative[chosen, true][None], rng)[0])
+            vote = self._model_votes(np.array([[chosen]]), np.array([[label]]),
+                                     np.array([item]), np.array([true]), rng)  # fmt: skip
+            label = int(vote[0, 0])
             answer = Answer(item, self._ids[chosen], label)
             every = [*self._answers.get(item, []), answer]
             served = int(plurality(np.array([[a.label for a in every]]), self.num_classes, rng)[0])

@@ -42,11 +42,16 @@ class Annotation:
 
 @dataclass(frozen=True)
 class AnnotatorProfile:
-    """One annotator of an oracle: its name, confusion matrix ``T[true, given]`` and cost."""
+    """One annotator of an oracle: its name, confusion matrix ``T[true, given]`` and cost.
+
+    With a ``model`` (a single-annotator oracle such as ``idn:0.3``), the annotator's answers
+    come from that model, and ``matrix`` is the model's (realised) transition matrix.
+    """
 
     id: str
     matrix: np.ndarray
     cost: float
+    model: Oracle | None = None
 
     @property
     def error_rate(self) -> float:

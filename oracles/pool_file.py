@@ -3,22 +3,27 @@ confusion matrix, and a cost per label (the format is in ``docs/oracles.md``).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from oracles.base import AnnotatorProfile
+from oracles.base import AnnotatorProfile, Oracle
 from oracles.files import as_matrix, read_json, read_matrix
 from oracles.uniform import uniform_matrix
 
 POOL_FILE_KEYS = {"annotators", "routing", "vote"}
-ANNOTATOR_KEYS = {"id", "rate", "rates", "matrix", "cost"}
+ANNOTATOR_KEYS = {"id", "rate", "rates", "matrix", "spec", "cost"}
+#: Builds a single-annotator model from a spec (``oracles.spec.parse``, passed in by it).
+SpecParser = Callable[[str, int], Oracle]
 #: The "rates" key that gives the error rate of every class no group names.
 OTHER_CLASSES = "*"
 
 
-def load_pool(path: str, num_classes: int) -> tuple[list[AnnotatorProfile], dict[str, Any]]:
+def load_pool(
+    path: str, num_classes: int, parse_spec: SpecParser
+) -> tuple[list[AnnotatorProfile], dict[str, Any]]:
     """Read a pool file; return its annotators and its options (``routing``, ``vote``).
 
     The file is a JSON object ``{"annotators": [...], "routing": "random", "vote": 1}`` (or just
@@ -36,13 +41,16 @@ def load_pool(path: str, num_classes: int) -> tuple[list[AnnotatorProfile], dict
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"pool file {path!r} needs a non-empty list of annotators")
     profiles = [
-        _annotator(entry, n, Path(path).parent, num_classes) for n, entry in enumerate(entries)
+        _annotator(entry, n, Path(path).parent, num_classes, parse_spec)
+        for n, entry in enumerate(entries)
     ]
     options = {key: content[key] for key in ("routing", "vote") if key in content}
     return profiles, options
 
 
-def _annotator(entry: Any, n: int, folder: Path, num_classes: int) -> AnnotatorProfile:
+def _annotator(
+    entry: Any, n: int, folder: Path, num_classes: int, parse_spec: SpecParser
+) -> AnnotatorProfile:
     where = f"annotator {n + 1} of the pool file"
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a JSON object")
@@ -51,8 +59,12 @@ def _annotator(entry: Any, n: int, folder: Path, num_classes: int) -> AnnotatorP
     if not isinstance(name, str):
         raise ValueError(f"{where}: id must be a string")
     cost = entry.get("cost", 1.0)
-    if sum(key in entry for key in ("rate", "rates", "matrix")) != 1:
-        raise ValueError(f"annotator {name!r} needs exactly one of 'rate', 'rates' or 'matrix'")
+    if sum(key in entry for key in ("rate", "rates", "matrix", "spec")) != 1:
+        raise ValueError(
+            f"annotator {name!r} needs exactly one of 'rate', 'rates', 'matrix' or 'spec'"
+        )
+    if "spec" in entry:
+        return _model_annotator(name, entry["spec"], num_classes, cost, parse_spec)
     if "rates" in entry:
         rates = class_rates(entry["rates"], num_classes, f"annotator {name!r} rates")
         matrix = class_rate_matrix(rates)
@@ -68,6 +80,21 @@ def _annotator(entry: Any, n: int, folder: Path, num_classes: int) -> AnnotatorP
         matrix = read_matrix(str(folder / matrix))
     matrix = as_matrix(matrix, f"annotator {name!r} matrix")
     return AnnotatorProfile(name, matrix, _number(cost, f"annotator {name!r} cost"))
+
+
+def _model_annotator(
+    name: str, spec: Any, num_classes: int, cost: Any, parse_spec: SpecParser
+) -> AnnotatorProfile:
+    """An annotator whose answers come from a single-annotator model (``idn:0.3``, ...)."""
+    if not isinstance(spec, str):
+        raise ValueError(f"annotator {name!r} spec must be a string")
+    model = parse_spec(spec, num_classes)
+    if model.annotator_ids() is not None:
+        raise ValueError(f"annotator {name!r} spec {spec!r} must be a single-annotator model")
+    # Until an instance-dependent model has its inputs, its matrix is unknown: the pool
+    # replaces this placeholder with the realised matrix in supply().
+    matrix = np.eye(num_classes) if model.sample_inputs() else model.transition_matrix()
+    return AnnotatorProfile(name, matrix, _number(cost, f"annotator {name!r} cost"), model)
 
 
 def class_rates(value: Any, num_classes: int, where: str) -> np.ndarray:

@@ -162,7 +162,7 @@ def _annotators(spec: str, argument: str, num_classes: int) -> Oracle:
     if head.lower().endswith(".json"):
         if "cost" in options:
             raise ValueError("cost= applies to the compact form; a pool file sets each cost")
-        profiles, file_options = load_pool(head, num_classes)
+        profiles, file_options = load_pool(head, num_classes, _single_model)
         routing = file_options.get("routing", routing)
         vote = file_options.get("vote", vote)
         if not isinstance(routing, str) or isinstance(vote, bool) or not isinstance(vote, int):
@@ -183,6 +183,17 @@ def _annotators(spec: str, argument: str, num_classes: int) -> Oracle:
     if "vote" in options:
         vote = _integer(options["vote"], "vote", MAX_VOTE)
     return AnnotatorPoolOracle(spec, num_classes, profiles, routing, vote)
+
+
+def _single_model(spec: str, num_classes: int) -> Oracle:
+    """A pool file's ``"spec"`` annotator: any model but a pool or a replay file."""
+    if spec.strip().startswith(("annotators", "replay")):
+        raise ValueError(f"a pool annotator's spec {spec!r} must not be a pool or a replay")
+    name, _, argument = spec.strip().partition(":")
+    build = _BUILDERS.get(name)
+    if build is None:
+        raise ValueError(f"unknown annotator spec {spec!r}")
+    return build(spec, argument, num_classes)
 
 
 def _is_option(token: str) -> bool:

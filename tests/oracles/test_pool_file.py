@@ -49,7 +49,7 @@ def test_bad_rates_name_the_problem(tmp_path, rates, message: str) -> None:
 
 
 def test_an_annotator_has_one_kind_of_noise(tmp_path) -> None:
-    with pytest.raises(ValueError, match="exactly one of 'rate', 'rates' or 'matrix'"):
+    with pytest.raises(ValueError, match="exactly one of 'rate', 'rates', 'matrix' or 'spec'"):
         pool(tmp_path, [{"id": "x", "rate": 0.1, "rates": [0.1] * 4}])
 
 
@@ -62,3 +62,34 @@ def test_documented_profiles_load_with_their_stated_error_rates() -> None:
     matrix = crowd.transition_matrix()
     # Shirts (6) are called T-shirts, pullovers or coats, hardly ever anything else.
     assert matrix[6, [0, 2, 4]].sum() > 0.4 and matrix[6, [1, 3, 5, 7, 8, 9]].sum() < 0.05
+
+
+def test_an_annotator_can_be_an_instance_dependent_model(tmp_path) -> None:
+    path = tmp_path / "pool.json"
+    path.write_text(json.dumps({"annotators": [
+        {"id": "careful", "rate": 0.0},
+        {"id": "idn1", "spec": "idn:0.4"},
+        {"id": "idn2", "spec": "idn:0.4"},
+    ], "routing": "round-robin"}))  # fmt: skip
+    oracle = oracles.parse(f"annotators:{path}", 4)
+    assert [w.name for w in oracle.sample_inputs()] == ["train-labels", "train-images"]
+    rng = np.random.default_rng(0)
+    labels = np.arange(3000) % 4
+    prototypes = rng.integers(40, 200, (4, 16))
+    images = (prototypes[labels] + rng.integers(-40, 40, (3000, 16))).astype(np.uint8)
+    oracle.supply({"train-labels": labels, "train-images": images}, noise_seed=3)
+    reply = oracle.annotate(np.arange(3000), labels, np.random.default_rng(1))
+    wrong = {name: [] for name in ("careful", "idn1", "idn2")}
+    for item, who, label in zip(range(3000), reply.annotators, reply.labels, strict=True):
+        wrong[who].append(label != labels[item])
+    assert not any(wrong["careful"])
+    assert abs(np.mean(wrong["idn1"]) - 0.4) < 0.05 and abs(np.mean(wrong["idn2"]) - 0.4) < 0.05
+    # Each model-backed annotator has its own noise seed and a realised matrix.
+    first, second = oracle.annotator_profiles()[1:]
+    assert not np.allclose(first.matrix, second.matrix)
+    assert abs(first.error_rate - 0.4) < 0.03
+
+
+def test_a_pool_annotator_cannot_be_a_pool(tmp_path) -> None:
+    with pytest.raises(ValueError, match="must not be a pool or a replay"):
+        pool(tmp_path, [{"id": "x", "spec": "annotators:2:0.1"}])
