@@ -50,6 +50,7 @@ class Study:
     budget: int  # samples queried per cycle
     excluded_classes: list[int]  # classes kept out of the initial set (novel-class study)
     reasks: int = 0  # labels re-asked per cycle, out of ``budget`` (the rest are new samples)
+    oracle_notes: list[str] = field(default_factory=list)  # e.g. the reference's test accuracy
 
 
 @dataclass
@@ -243,6 +244,7 @@ def run_study(
         pool_size=len(study.pool_indices), test_size=len(test_labels), device=str(device),
         model=model_name, excluded_classes=study.excluded_classes,
         resumed_from=state.next_cycle if initial_fields is None else None, initial=initial_fields,
+        oracle_notes=study.oracle_notes,
     ))
     if initial_fields is not None:
         # After the initial answers are logged: a run killed before this point starts over.

@@ -67,6 +67,7 @@ def prepare(config: RunConfig, resume_state: LoopState | None = None,
         study = make_study(resolved, dataset, oracle, strategy, device)
         assert resolved.noise_seed is not None  # set by resolve_preset
         notes = supply_inputs(oracle, dataset, resolved.noise_seed, device)
+        study.oracle_notes = notes
     except (ValueError, DatasetNotFound) as error:
         raise UsageError(str(error)) from None
     notice = "\n".join(line for line in (notice, *notes) if line) or None

@@ -85,3 +85,14 @@ def test_two_strategies_get_the_same_answer_for_the_same_image(tmp_path, oracle:
     shared = sorted(set(runs["random"]) & set(runs["margin"]))
     assert len(shared) > 100
     assert [runs["random"][i] for i in shared] == [runs["margin"][i] for i in shared]
+
+
+@requires_fashion_mnist
+def test_an_unknown_reference_model_is_one_line_and_leaves_no_run(tmp_path) -> None:
+    message = "error: unknown model 'vgg'; choose one of: small-cnn, resnet18, linear\n"
+    shown = runner.invoke(app, ["oracles", "show", "confusion:0.3:model=vgg"])
+    assert (shown.exit_code, shown.stderr) == (2, message)
+    args = tiny_study_args(tmp_path, "vgg", oracle="confusion:0.3:model=vgg")
+    result = runner.invoke(app, ["run", *args, "--quiet"])
+    assert (result.exit_code, result.stderr) == (2, message)
+    assert not (tmp_path / "vgg").exists()
