@@ -24,7 +24,7 @@ from palsim.seeds import derive_seed, numpy_rng, torch_generator
 from palsim.strategies.base import TrainSettings
 from palsim.train import accuracy, predict_probabilities, prepare, seeded, train_classifier
 
-#: The default reference model: logistic regression on the pixels, seconds on a CPU.
+#: The default reference model: logistic regression on the pixels, fast on a CPU.
 DEFAULT_MODEL = "linear"
 #: Training settings per model (epochs, batch, learning rate); others use the CNN row.
 SETTINGS = {"linear": (3, 128, 0.01), "cnn": (5, 128, 0.05)}
