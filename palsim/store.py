@@ -132,6 +132,8 @@ class RunStore:
 
     def _log_answers(self, fields: dict[str, Any], cycle: int) -> None:
         truth = dict(zip(fields.get("indices", []), fields.get("true_labels", []), strict=False))
+        relabel = fields.get("relabel") or {}  # re-asked items are not among the new indices
+        truth.update(zip(relabel.get("indices", []), relabel.get("true_labels", []), strict=False))
         for item, annotator, label in fields.get("answers", []):
             self._annotation_writer.writerow([item, annotator, label, truth.get(item, ""), cycle])
         self._annotations.flush()

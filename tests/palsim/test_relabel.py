@@ -104,6 +104,7 @@ def test_reasking_disagreements_ends_with_fewer_wrong_labels_at_the_same_cost(tm
     directory = tmp_path / "disagree"
     rows = (directory / "annotations.csv").read_text().splitlines()
     assert len(rows) == 1 + 60 + 3 * 60
+    assert all(row.split(",")[3] != "" for row in rows[1:])  # re-asks carry their true label
     queries = [e for e in read_events(directory) if e["event"] == "query"]
     relabel = queries[0]["relabel"]
     assert len(relabel["indices"]) == 12 and all("+" in who for who in relabel["annotators"])
