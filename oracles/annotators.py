@@ -7,22 +7,20 @@ classes). Every individual answer is kept in long form with the annotator who ga
 request's cost is the sum of the costs of all answers given.
 
 A pool comes from a compact spec (``annotators:5:0.1-0.4``: five annotators ``a1``..``a5``
-with uniform-noise rates spread evenly from 0.1 to 0.4) or a JSON file; see
-``docs/oracles.md``.
+with uniform-noise rates spread evenly from 0.1 to 0.4) or a JSON file
+(:mod:`oracles.pool_file`); see ``docs/oracles.md``.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
-from oracles.base import Annotation, AnnotatorProfile, Answer, Oracle
+from oracles.base import Annotation, AnnotatorProfile, Answer, Oracle, SampleInput
 from oracles.classcond import check_transition_matrix, cumulative_rows, draw_from_rows
-from oracles.files import as_matrix, read_json, read_matrix
 from oracles.uniform import uniform_matrix
 
 ROUTINGS = ("random", "round-robin")
@@ -51,6 +49,7 @@ class AnnotatorPoolOracle(Oracle):
                 p.id,
                 check_transition_matrix(p.matrix, num_classes, f"annotator {p.id!r} matrix"),
                 float(p.cost),
+                p.model,
             )
             for p in profiles
         ]
@@ -60,6 +59,36 @@ class AnnotatorPoolOracle(Oracle):
         self._costs = np.array([p.cost for p in self.profiles])
         self._cumulative = cumulative_rows(np.stack([p.matrix for p in self.profiles]))
 
+    def sample_inputs(self) -> list[SampleInput]:
+        wanted: list[SampleInput] = []
+        for profile in self.profiles:
+            if profile.model is not None:
+                wanted += [w for w in profile.model.sample_inputs() if w not in wanted]
+        return wanted
+
+    def supply(self, inputs: dict[str, np.ndarray], noise_seed: int) -> None:
+        """Supply every model-backed annotator, each with a noise seed of its own (two
+        annotators with the same model must not make the same mistakes)."""
+        for number, profile in enumerate(self.profiles):
+            if profile.model is None:
+                continue
+            entropy = [noise_seed & 0xFFFFFFFF, number]
+            seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
+            wanted = {w.name: inputs[w.name] for w in profile.model.sample_inputs()}
+            profile.model.supply(wanted, seed)
+            self.profiles[number] = replace(profile, matrix=profile.model.transition_matrix())
+        self._cumulative = cumulative_rows(np.stack([p.matrix for p in self.profiles]))
+
+    def _model_votes(self, voters: np.ndarray, votes: np.ndarray, indices: np.ndarray,
+                     true_labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+        """Replace the votes of model-backed annotators by their models' answers."""
+        for number, profile in enumerate(self.profiles):
+            rows, columns = np.nonzero(voters == number)
+            if profile.model is not None and len(rows):
+                reply = profile.model.annotate(indices[rows], true_labels[rows], rng)
+                votes[rows, columns] = reply.labels
+        return votes
+
     def _draw(
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
     ) -> Annotation:
@@ -67,6 +96,7 @@ class AnnotatorPoolOracle(Oracle):
         voters = self._route(len(indices), len(self._memory), rng)
         # 2. Each voter answers from its own confusion-matrix row for the item's true class.
         votes = draw_from_rows(self._cumulative[voters, true_labels[:, None]], rng)
+        votes = self._model_votes(voters, votes, indices, true_labels, rng)
         # 3. Combine.
         labels = votes[:, 0] if self.vote == 1 else plurality(votes, self.num_classes, rng)
         names = ["+".join(self._ids[v] for v in row) for row in voters]
@@ -131,6 +161,48 @@ class AnnotatorPoolOracle(Oracle):
                 matrix[true_class] += np.bincount(labels, minlength=k)
         return matrix / matrix.sum(axis=1, keepdims=True)
 
+    def reaskable(self, indices: np.ndarray) -> np.ndarray:
+        size = len(self.profiles)
+        return np.array(
+            [
+                int(i) in self._memory and len(self._answerers(int(i))) < size
+                for i in np.asarray(indices).reshape(-1)
+            ],
+            dtype=bool,
+        )
+
+    def _answerers(self, item: int) -> set[str]:
+        return {answer.annotator for answer in self._answers.get(item, [])}
+
+    def reask(
+        self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
+    ) -> Annotation:
+        """One more answer per item from an annotator drawn among those who have not answered
+        it; the served label becomes the plurality of all its answers (ties at random)."""
+        labels, names, answers = [], [], []
+        for item, true in zip(np.asarray(indices).tolist(), np.asarray(true_labels).tolist(),
+                              strict=True):  # fmt: skip
+            asked = self._answerers(item)
+            available = [n for n, name in enumerate(self._ids) if name not in asked]
+            if item not in self._memory or not available:
+                raise ValueError(f"item {item} cannot be re-asked (unanswered, or by everyone)")
+            chosen = available[int(rng.integers(len(available)))]
+            label = int(draw_from_rows(self._cumulative[chosen, true][None], rng)[0])
+            vote = self._model_votes(np.array([[chosen]]), np.array([[label]]),
+                                     np.array([item]), np.array([true]), rng)  # fmt: skip
+            label = int(vote[0, 0])
+            answer = Answer(item, self._ids[chosen], label)
+            every = [*self._answers.get(item, []), answer]
+            served = int(plurality(np.array([[a.label for a in every]]), self.num_classes, rng)[0])
+            who = "+".join(a.annotator for a in every)
+            self._memory[item] = (served, who)
+            self.remember_answers([answer])
+            labels.append(served)
+            names.append(who)
+            answers.append(answer)
+        cost = float(sum(self._costs[self._ids.index(a.annotator)] for a in answers))
+        return Annotation(np.array(labels, dtype=np.int64), names, answers, cost)
+
     def annotator_ids(self) -> list[str]:
         return list(self._ids)
 
@@ -175,58 +247,6 @@ def spread_pool(
     ]
 
 
-POOL_FILE_KEYS = {"annotators", "routing", "vote"}
-ANNOTATOR_KEYS = {"id", "rate", "matrix", "cost"}
-
-
-def load_pool(path: str, num_classes: int) -> tuple[list[AnnotatorProfile], dict[str, Any]]:
-    """Read a pool file; return its annotators and its options (``routing``, ``vote``).
-
-    The file is a JSON object ``{"annotators": [...], "routing": "random", "vote": 1}`` (or just
-    the list); each annotator is ``{"id": "ann", "rate": 0.2, "cost": 1.0}`` or has a
-    ``"matrix"`` (rows of ``T[true, given]``, or the path of a matrix file, relative to the
-    JSON file) instead of a rate.
-    """
-    content = read_json(path)
-    if isinstance(content, list):
-        content = {"annotators": content}
-    if not isinstance(content, dict):
-        raise ValueError(f"pool file {path!r} must hold a JSON object or list")
-    _no_unknown_keys(content, POOL_FILE_KEYS, f"pool file {path!r}")
-    entries = content.get("annotators")
-    if not isinstance(entries, list) or not entries:
-        raise ValueError(f"pool file {path!r} needs a non-empty list of annotators")
-    profiles = [
-        _annotator(entry, n, Path(path).parent, num_classes) for n, entry in enumerate(entries)
-    ]
-    options = {key: content[key] for key in ("routing", "vote") if key in content}
-    return profiles, options
-
-
-def _annotator(entry: Any, n: int, folder: Path, num_classes: int) -> AnnotatorProfile:
-    where = f"annotator {n + 1} of the pool file"
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where} must be a JSON object")
-    _no_unknown_keys(entry, ANNOTATOR_KEYS, where)
-    name = entry.get("id", f"a{n + 1}")
-    if not isinstance(name, str):
-        raise ValueError(f"{where}: id must be a string")
-    cost = entry.get("cost", 1.0)
-    if ("rate" in entry) == ("matrix" in entry):
-        raise ValueError(f"annotator {name!r} needs exactly one of 'rate' or 'matrix'")
-    if "rate" in entry:
-        rate = _number(entry["rate"], f"annotator {name!r} rate")
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"annotator {name!r} rate {rate} is outside [0, 1]")
-        cost = _number(cost, f"annotator {name!r} cost")
-        return AnnotatorProfile(name, uniform_matrix(num_classes, rate), cost)
-    matrix = entry["matrix"]
-    if isinstance(matrix, str):
-        matrix = read_matrix(str(folder / matrix))
-    matrix = as_matrix(matrix, f"annotator {name!r} matrix")
-    return AnnotatorProfile(name, matrix, _number(cost, f"annotator {name!r} cost"))
-
-
 def _check_pool(profiles: list[AnnotatorProfile], routing: str, vote: int) -> None:
     if not profiles:
         raise ValueError("an annotator pool needs at least 1 annotator")
@@ -240,15 +260,3 @@ def _check_pool(profiles: list[AnnotatorProfile], routing: str, vote: int) -> No
     for p in profiles:
         if not (math.isfinite(p.cost) and p.cost >= 0):
             raise ValueError(f"annotator {p.id!r} cost {p.cost} must be a number >= 0")
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} must be a number, got {value!r}")
-    return float(value)
-
-
-def _no_unknown_keys(content: dict[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(set(content) - known)
-    if unknown:
-        raise ValueError(f"{where} has unknown keys {unknown}; known: {sorted(known)}")

@@ -42,16 +42,33 @@ class Annotation:
 
 @dataclass(frozen=True)
 class AnnotatorProfile:
-    """One annotator of an oracle: its name, confusion matrix ``T[true, given]`` and cost."""
+    """One annotator of an oracle: its name, confusion matrix ``T[true, given]`` and cost.
+
+    With a ``model`` (a single-annotator oracle such as ``idn:0.3``), the annotator's answers
+    come from that model, and ``matrix`` is the model's (realised) transition matrix.
+    """
 
     id: str
     matrix: np.ndarray
     cost: float
+    model: Oracle | None = None
 
     @property
     def error_rate(self) -> float:
         """P(wrong answer), averaged over true classes with equal weight."""
         return float(1.0 - np.mean(np.diag(self.matrix)))
+
+
+@dataclass(frozen=True)
+class SampleInput:
+    """A per-training-sample array an oracle needs from the engine before its first request.
+
+    The engine computes it (with torch where needed) and hands it over as numpy through
+    :meth:`Oracle.supply`, keyed by ``name``; see ``docs/oracles.md`` for the names.
+    """
+
+    name: str  # "train-labels" | "train-images" | "reference-probabilities"
+    options: tuple[tuple[str, str], ...] = ()  # provider settings, e.g. (("model", "linear"),)
 
 
 def answer_records(answers: list[Answer]) -> list[dict[str, int | str]]:
@@ -75,6 +92,8 @@ class Oracle(ABC):
         self.spec = spec
         self.num_classes = num_classes
         self._memory: dict[int, tuple[int, str | None]] = {}
+        #: Every individual answer per item, in the order given (re-asks aggregate over it).
+        self._answers: dict[int, list[Answer]] = {}
 
     def annotate(
         self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
@@ -101,6 +120,7 @@ class Oracle(ABC):
             for item, label, who in zip(indices[fresh], reply.labels, names, strict=True):
                 self._memory[int(item)] = (int(label), who)
             answers, cost = reply.answers, reply.cost
+            self.remember_answers(answers)
         # 3. Serve every requested item from memory.
         labels = np.array([self._memory[int(i)][0] for i in indices], dtype=np.int64)
         who_list = [self._memory[int(i)][1] for i in indices]
@@ -143,6 +163,34 @@ class Oracle(ABC):
         names: list[str | None] = list(annotators) if annotators else [None] * len(labels)
         for item, label, who in zip(indices, labels, names, strict=True):
             self._memory[int(item)] = (int(label), who or None)
+
+    def sample_inputs(self) -> list[SampleInput]:
+        """Per-sample arrays this model needs before its first request (none by default)."""
+        return []
+
+    def supply(self, inputs: dict[str, np.ndarray], noise_seed: int) -> None:  # noqa: B027
+        """Receive the arrays :meth:`sample_inputs` asked for, and the run's noise seed.
+
+        The engine calls it once, before the first request, for every oracle; models that
+        need nothing ignore it.
+        """
+
+    def remember_answers(self, answers: Sequence[Answer]) -> None:
+        """Restore individual answers (long form) given earlier; re-asks aggregate over them."""
+        for answer in answers:
+            self._answers.setdefault(answer.item, []).append(answer)
+
+    def reaskable(self, indices: np.ndarray) -> np.ndarray:
+        """Per item, whether :meth:`reask` can get a new answer for it (an annotator who has not
+        answered it yet). A single-annotator oracle's answer is fixed, so never."""
+        return np.zeros(len(indices), dtype=bool)
+
+    def reask(
+        self, indices: np.ndarray, true_labels: np.ndarray, rng: np.random.Generator
+    ) -> Annotation:
+        """Ask again about items answered before; each gets one more answer from a new
+        annotator, and the served label becomes the plurality of all its answers."""
+        raise ValueError(f"oracle {self.spec!r} has one annotator; re-asking returns its answer")
 
     def single_reply(self, indices: np.ndarray, labels: np.ndarray) -> Annotation:
         """The reply of a single-annotator oracle: ``labels`` for ``indices``, one per item."""

@@ -9,6 +9,8 @@
     annotators:N:RATES[:OPTION...]   N uniform-noise annotators a1..aN; RATES is R or LO-HI
     annotators:PATH.json[:OPTION...] an annotator pool from a JSON file
     replay:PATH[:COLUMN]             real human labels from a file (CIFAR-10N layout)
+    idn:P                            instance-dependent (Xia et al. 2020), average rate P
+    confusion:P[:model=M][:train=N]  a reference classifier's per-image confusion, average rate P
 
 OPTION is ``random`` or ``round-robin`` (routing, default random), ``vote=K`` (ask K distinct
 annotators, plurality vote) or ``cost=C`` (cost per label of each annotator, compact form
@@ -21,7 +23,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from oracles.annotators import ROUTINGS, AnnotatorPoolOracle, load_pool, spread_pool
+from oracles.annotators import ROUTINGS, AnnotatorPoolOracle, spread_pool
 from oracles.base import Oracle
 from oracles.classcond import (
     TransitionMatrixOracle,
@@ -29,6 +31,9 @@ from oracles.classcond import (
     load_transition_matrix,
     pair_matrix,
 )
+from oracles.confusion import ReferenceConfusionOracle
+from oracles.idn import PartDependentOracle
+from oracles.pool_file import load_pool
 from oracles.replay import load_replay
 from oracles.uniform import PerfectOracle, UniformNoiseOracle
 
@@ -63,6 +68,16 @@ FORMS: list[tuple[str, str, str]] = [
         "replay:PATH[:COLUMN]",
         "replay:cifar10n.npz:worst",
         "real human labels per training index (CIFAR-10N: clean, aggregate, worst, random1-3)",
+    ),
+    (
+        "idn:P",
+        "idn:0.3",
+        "instance-dependent (Xia et al. 2020): per-image flip rate around P and wrong class",
+    ),
+    (
+        "confusion:P[:model=M][:train=N]",
+        "confusion:0.3",
+        "reference classifier's per-image confusion; hard images wrong more often; mean P",
     ),
 ]
 
@@ -153,7 +168,7 @@ def _annotators(spec: str, argument: str, num_classes: int) -> Oracle:
     if head.lower().endswith(".json"):
         if "cost" in options:
             raise ValueError("cost= applies to the compact form; a pool file sets each cost")
-        profiles, file_options = load_pool(head, num_classes)
+        profiles, file_options = load_pool(head, num_classes, _single_model)
         routing = file_options.get("routing", routing)
         vote = file_options.get("vote", vote)
         if not isinstance(routing, str) or isinstance(vote, bool) or not isinstance(vote, int):
@@ -176,6 +191,17 @@ def _annotators(spec: str, argument: str, num_classes: int) -> Oracle:
     return AnnotatorPoolOracle(spec, num_classes, profiles, routing, vote)
 
 
+def _single_model(spec: str, num_classes: int) -> Oracle:
+    """A pool file's ``"spec"`` annotator: any model but a pool or a replay file."""
+    if spec.strip().startswith(("annotators", "replay")):
+        raise ValueError(f"a pool annotator's spec {spec!r} must not be a pool or a replay")
+    name, _, argument = spec.strip().partition(":")
+    build = _BUILDERS.get(name)
+    if build is None:
+        raise ValueError(f"unknown annotator spec {spec!r}")
+    return build(spec, argument, num_classes)
+
+
 def _is_option(token: str) -> bool:
     return token in ROUTINGS or token.startswith(("vote=", "cost="))
 
@@ -189,6 +215,30 @@ def _replay(spec: str, argument: str, num_classes: int) -> Oracle:
     return load_replay(path, column or None, num_classes, spec)
 
 
+def _idn(spec: str, argument: str, num_classes: int) -> Oracle:
+    return PartDependentOracle(spec, num_classes, _probability(argument))
+
+
+#: Settings of the reference classifier that ``confusion:P`` accepts (``key=value``).
+REFERENCE_OPTIONS = ("model", "train")
+
+
+def _confusion(spec: str, argument: str, num_classes: int) -> Oracle:
+    rate_text, *tokens = argument.split(":")
+    options: dict[str, str] = {}
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        if not sep or key not in REFERENCE_OPTIONS or not value:
+            raise ValueError(f"unknown confusion option {token!r}; options: model=M, train=N")
+        if key in options:
+            raise ValueError(f"option {key} is given twice")
+        if key == "train":
+            value = str(_integer(value, "train", 10_000_000))
+        options[key] = value
+    rate = _probability(rate_text)
+    return ReferenceConfusionOracle(spec, num_classes, rate, tuple(sorted(options.items())))
+
+
 _BUILDERS = {
     "perfect": _perfect,
     "noisy": _uniform,
@@ -199,6 +249,8 @@ _BUILDERS = {
     "matrix": _matrix,
     "annotators": _annotators,
     "replay": _replay,
+    "idn": _idn,
+    "confusion": _confusion,
 }
 
 

@@ -63,6 +63,8 @@ class RunConfig:
     device: str = "auto"  # auto | cpu | cuda
     precision: str = "auto"  # auto | fp32 | bf16 autocast; auto: bf16 on CUDA, fp32 on a CPU
     exclude_classes: str | None = None  # kept out of the initial set: "3,5" or "random:2"
+    relabel: str = "none"  # re-ask policy for labels already given: none | random | disagree
+    relabel_share: float = 0.0  # fraction of each cycle's budget spent on re-asking, in [0, 1)
     out: str = "runs"  # folder that holds run directories
     name: str | None = None  # run directory name; None: derived from the settings
 

@@ -10,7 +10,8 @@ Events, in the order a run emits them:
 - ``run_started``: ``config`` (resolved configuration dict), ``dataset``, ``num_classes``,
   ``class_names``, ``pool_size``, ``test_size``, ``device``, ``model`` (the task model),
   ``excluded_classes``, ``resumed_from`` (cycle or null), ``initial`` (the initial set's
-  ``query``-style fields, or null when resumed).
+  ``query``-style fields, or null when resumed), ``oracle_notes`` (lines about the oracle's
+  inputs, e.g. a reference classifier's test accuracy).
 - ``cycle_started``: ``cycle``, ``labeled``.
 - ``phase``: ``cycle``, ``phase`` (``train``, ``evaluate``, ``query``, ``annotate``, or a
   strategy's own phase such as ``scorer``), ``detail`` (free text).
@@ -18,16 +19,20 @@ Events, in the order a run emits them:
 - ``evaluated``: ``cycle``, ``labeled``, ``test_accuracy``.
 - ``query``: ``cycle``, ``indices``, ``true_labels``, ``oracle_labels``, ``annotators``
   (per item, who answered: an annotator id, voters joined by ``+``, or null for a single
-  oracle), ``answers`` (every individual answer, ``[item, annotator, label]``), ``cost``,
-  ``scores`` (summary dict: ``min``, ``max``, ``mean``, ``std``, ``histogram`` {``edges``,
-  ``counts``} of the selected samples' scores, or null when the strategy has none).
+  oracle), ``answers`` (every individual answer, ``[item, annotator, label]``, re-asks
+  included), ``cost`` (every answer of the cycle, re-asks included), ``scores`` (summary
+  dict: ``min``, ``max``, ``mean``, ``std``, ``histogram`` {``edges``, ``counts``} of the
+  selected samples' scores, or null when the strategy has none), and, with ``--relabel``,
+  ``relabel``: ``indices``, ``true_labels``, ``labels_before``, ``labels_after``,
+  ``annotators``, ``answers``, ``cost`` of the labels re-asked.
 - ``cycle_finished``: ``record``, one entry of summary.json's ``cycles``: ``cycle``,
   ``labeled`` (size of the labeled set the model was trained on), ``test_accuracy``,
   ``noisy_labels`` (labeled samples whose oracle label differs from the true label),
   ``noise_rate`` (noisy_labels / labeled, the realised rate), ``queried`` (samples queried at
   the end of this cycle; 0 in the last cycle), ``query_noisy`` (wrong answers among them),
   ``label_cost`` (cost of this cycle's answers), ``total_label_cost`` (all answers so far,
-  the initial set included), ``train_seconds``, ``query_seconds``, and,
+  the initial set included), ``train_seconds``, ``query_seconds``, with ``--relabel``
+  ``reasked``, ``reask_changed``, ``served_noise_before``, ``served_noise_after``, and,
   when a strategy tracks them, extra keys (for example ``novel_found``).
 - ``run_finished``: ``status`` (``finished``, ``interrupted`` or ``failed``), ``error``.
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from oracles import Oracle
+from oracles import Answer, Oracle
 from palsim.config import RunConfig, amount_to_count, parse_class_list
 from palsim.datasets import Dataset
 from palsim.events import (
@@ -30,6 +30,7 @@ from palsim.events import (
     run_started_event,
 )
 from palsim.models import build_model, channel_stats, choose_model
+from palsim.relabel import reask_count, reask_labeled
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
 from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
 from palsim.train import (
@@ -56,6 +57,8 @@ class Study:
     initial: int  # size of the initial labeled set
     budget: int  # samples queried per cycle
     excluded_classes: list[int]  # classes kept out of the initial set (novel-class study)
+    reasks: int = 0  # labels re-asked per cycle, out of ``budget`` (the rest are new samples)
+    oracle_notes: list[str] = field(default_factory=list)  # e.g. the reference's test accuracy
 
 
 @dataclass
@@ -68,6 +71,7 @@ class LoopState:
     annotators: list[str | None]
     records: list[dict[str, Any]] = field(default_factory=list)
     total_label_cost: float = 0.0  # every answer paid for so far, the initial set included
+    answers: list[list[Any]] = field(default_factory=list)  # every [item, annotator, label]
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -120,7 +124,13 @@ def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: St
     pool = choose_pool(len(dataset.train_labels), config.pool_size, config.seed)
     initial = amount_to_count(config.initial, len(pool), "initial")
     budget = amount_to_count(config.budget, len(pool), "budget")
-    validate_sizes(len(pool), initial, budget, config.cycles)
+    reasks = reask_count(config.relabel, config.relabel_share, budget) if config.cycles > 1 else 0
+    if reasks and len(oracle.annotator_profiles()) < 2:
+        raise ValueError(
+            f"--relabel {config.relabel} needs an oracle with several annotators (for example "
+            f"annotators:3:0.3); {config.oracle!r} has one, whose answer is fixed"
+        )
+    validate_sizes(len(pool), initial, budget - reasks, config.cycles)
     if config.precision not in PRECISIONS:
         choices = ", ".join(PRECISIONS)
         raise ValueError(f"unknown precision {config.precision!r}; choose one of: {choices}")
@@ -130,7 +140,7 @@ def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: St
         if random_count:
             rng = numpy_rng(config.seed, 0, "exclude")
             excluded = sorted(rng.choice(dataset.num_classes, random_count, replace=False).tolist())
-    return Study(config, dataset, oracle, strategy, device, pool, initial, budget, excluded)
+    return Study(config, dataset, oracle, strategy, device, pool, initial, budget, excluded, reasks)
 
 
 def evaluation_split(
@@ -156,6 +166,7 @@ def initial_state(study: Study, pool_labels: np.ndarray) -> tuple[LoopState, Eve
     fields = annotate(study, chosen, pool_labels, cycle=-1)
     state = LoopState(0, chosen.tolist(), fields["oracle_labels"], who_answered(fields))
     state.total_label_cost = fields["cost"]
+    state.answers = list(fields["answers"])
     return state, fields
 
 
@@ -237,12 +248,14 @@ def run_study(
     else:
         items = study.pool_indices[state.labeled]
         study.oracle.remember(items, np.array(state.labels), state.annotators)
+        study.oracle.remember_answers([Answer(int(i), str(a), int(y)) for i, a, y in state.answers])
     emit(run_started_event(
         config=config.to_dict(), dataset=dataset.name,
         num_classes=dataset.num_classes, class_names=dataset.class_names,
         pool_size=len(study.pool_indices), test_size=len(test_labels), device=str(device),
         model=model_name, excluded_classes=study.excluded_classes,
         resumed_from=state.next_cycle if initial_fields is None else None, initial=initial_fields,
+        oracle_notes=study.oracle_notes,
     ))
     if initial_fields is not None:
         # After the initial answers are logged: a run killed before this point starts over.
@@ -294,26 +307,72 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
     record = cycle_record(study, state, cycle, test_accuracy, pool_labels, train_seconds)
     if cycle < (config.cycles or 0) - 1:
         started = time.perf_counter()
+        new_count = study.budget - study.reasks
         emit(phase_event(cycle=cycle, phase="query", detail=config.strategy))
         context = make_context(study, cycle, pool_images, labeled, labels, model, settings, emit)
         with seeded(derive_seed(seed, cycle, "strategy-torch")):
-            selection = study.strategy.select(context, study.budget)
-        chosen = check_selection(selection, context.unlabeled, study.budget, config.strategy)
+            selection = study.strategy.select(context, new_count)
+        chosen = check_selection(selection, context.unlabeled, new_count, config.strategy)
         emit(phase_event(cycle=cycle, phase="annotate", detail=config.oracle))
+        relabel = reask(study, state, cycle, pool_images, pool_labels, model, settings, record)
         fields = annotate(study, chosen, pool_labels, cycle)
         query_seconds = time.perf_counter() - started
         wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
+        if relabel is not None:
+            # The log and the cost count every answer, the re-asks' included.
+            fields["answers"] = relabel["answers"] + fields["answers"]
+            fields["cost"] += relabel["cost"]
+            fields["relabel"] = relabel
         emit(query_event(cycle=cycle, scores=score_summary(selection.scores),
                          diagnostics=selection.diagnostics, **fields))
         state.labeled += chosen.tolist()
         state.labels += fields["oracle_labels"]
         state.annotators += who_answered(fields)
+        state.answers += fields["answers"]
         state.total_label_cost += fields["cost"]
         record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
                       query_seconds=query_seconds)
     record["total_label_cost"] = state.total_label_cost
     state.records.append(record)
     state.next_cycle = cycle + 1
+
+
+def reask(study: Study, state: LoopState, cycle: int, pool_images: torch.Tensor,
+          pool_labels: np.ndarray, model: torch.nn.Module, settings: TrainSettings,
+          record: dict[str, Any]) -> dict[str, Any] | None:  # fmt: skip
+    """Re-ask ``study.reasks`` labels by the relabel policy; update ``state`` and ``record``.
+
+    Returns the query event's ``relabel`` field (None when the study does not re-ask).
+    """
+    if not study.reasks:
+        return None
+    assert study.config.noise_seed is not None
+    positions = np.array(state.labeled)
+    served, true = np.array(state.labels), pool_labels[positions]
+    outcome = reask_labeled(
+        study.oracle, study.config.relabel, study.reasks, study.pool_indices[positions],
+        served, true, lambda entries: pool_images[torch.from_numpy(positions[entries])], model,
+        settings.eval_batch_size, numpy_rng(study.config.seed, cycle, "relabel"),
+        numpy_rng(study.config.noise_seed, cycle, "reask"),
+    )  # fmt: skip
+    after = outcome.annotation.labels
+    for entry, label, who in zip(outcome.positions, after, outcome.annotation.annotators or [],
+                                 strict=True):  # fmt: skip
+        state.labels[entry] = int(label)
+        state.annotators[entry] = who
+    noisy_after = int(np.sum(np.array(state.labels) != true))
+    record.update(
+        reasked=len(outcome.positions), reask_changed=int(np.sum(outcome.before != after)),
+        served_noise_before=record["noise_rate"], served_noise_after=noisy_after / len(true),
+    )  # fmt: skip
+    return {
+        "indices": study.pool_indices[positions[outcome.positions]].tolist(),
+        "true_labels": true[outcome.positions].tolist(),
+        "labels_before": outcome.before.tolist(), "labels_after": after.tolist(),
+        "annotators": outcome.annotation.annotators,
+        "answers": [[a.item, a.annotator, a.label] for a in outcome.annotation.answers],
+        "cost": outcome.annotation.cost,
+    }  # fmt: skip
 
 
 def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: float,

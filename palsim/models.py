@@ -149,6 +149,18 @@ def _resnet18(in_channels: int, width: int = 0) -> tuple[nn.Module, int]:
     return net, net.out_features
 
 
+#: Side of the image the linear model reads (28x28 images pass through unchanged).
+LINEAR_SIDE = 28
+
+
+@MODELS.register("linear", "logistic regression on 28x28 pixels; confusion:P's reference")
+def _linear(in_channels: int, width: int = 0) -> tuple[nn.Module, int]:
+    # Pixels (resized to a fixed side, so the head's size does not depend on the dataset)
+    # straight into the head: multinomial logistic regression; it has no width.
+    net = nn.Sequential(nn.AdaptiveAvgPool2d(LINEAR_SIDE), nn.Flatten())
+    return net, in_channels * LINEAR_SIDE * LINEAR_SIDE
+
+
 def build_backbone(name: str, in_channels: int, width: int = 0) -> tuple[nn.Module, int]:
     """A freshly initialised registered backbone and its feature size (``width`` 0: default)."""
     return MODELS.get(name)(in_channels, width)

@@ -20,6 +20,7 @@ from palsim.config import RunConfig, resolve_preset
 from palsim.datasets import DatasetNotFound, load_dataset
 from palsim.events import CONFIG_FILE, Event, read_json_object
 from palsim.loop import LoopState, Study, make_study, run_study
+from palsim.oracle_inputs import supply_inputs
 from palsim.resume_check import (
     Expected,
     FolderMismatch,
@@ -80,8 +81,12 @@ def prepare(config: RunConfig, resume_state: LoopState | None = None,
         oracle = oracles.parse(resolved.oracle, dataset.num_classes)
         strategy = load_all().get(resolved.strategy)(resolved.strategy_options)
         study = make_study(resolved, dataset, oracle, strategy, device)
+        assert resolved.noise_seed is not None  # set by resolve_preset
+        notes = supply_inputs(oracle, dataset, resolved.noise_seed, device)
+        study.oracle_notes = notes
     except (ValueError, TypeError, DatasetNotFound) as error:  # TypeError: a mistyped config
         raise UsageError(str(error)) from None
+    notice = "\n".join(line for line in (notice, *notes) if line) or None
     if directory is None:
         name = resolved.name or default_run_name(resolved.to_dict())
         resolved = dataclasses.replace(resolved, name=name)

@@ -77,6 +77,8 @@ def read_json(path: Path) -> Any:
 def run_name(config: dict[str, Any]) -> str:
     """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
     raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}"
+    if config.get("relabel", "none") != "none":
+        raw += f"-relabel-{config['relabel']}{config.get('relabel_share')}"
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
 
 
@@ -155,6 +157,8 @@ class RunStore:
 
     def _log_answers(self, fields: dict[str, Any], cycle: int) -> None:
         truth = dict(zip(fields.get("indices", []), fields.get("true_labels", []), strict=False))
+        relabel = fields.get("relabel") or {}  # re-asked items are not among the new indices
+        truth.update(zip(relabel.get("indices", []), relabel.get("true_labels", []), strict=False))
         for item, annotator, label in fields.get("answers", []):
             self._annotation_writer.writerow([item, annotator, label, truth.get(item, ""), cycle])
         self._annotations.flush()

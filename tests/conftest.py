@@ -22,3 +22,12 @@ def tiny_study_args(out: Path, name: str, **overrides: object) -> list[str]:
     }
     values.update({key.replace("_", "-"): value for key, value in overrides.items()})
     return [part for key, value in values.items() for part in (f"--{key}", str(value))]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Reference classifiers (confusion:P) are cached in a folder of the test session's own,
+    shared by its tests and the runs they start, never in the user's cache."""
+    import os
+
+    os.environ["PALSIM_CACHE"] = str(tmp_path_factory.mktemp("palsim-cache"))

@@ -48,6 +48,8 @@ class CycleQuery:
     annotators: tuple[AnnotatorStats, ...]  # empty for a single oracle
     scores: dict[str, Any] | None
     cost: float | None
+    reasked: int = 0  # labels re-asked this cycle (``--relabel``)
+    reask_changed: int = 0  # re-asked labels whose served label changed
 
     @property
     def size(self) -> int:
@@ -67,6 +69,12 @@ class CycleQuery:
         if cycle is None:
             raise ValueError("query event without a cycle")
         true_labels = int_tuple(event.get("true_labels"))
+        relabel = event.get("relabel")
+        if not isinstance(relabel, dict):
+            relabel = {}
+        before = int_tuple(relabel.get("labels_before"))
+        after = int_tuple(relabel.get("labels_after"))
+        reasked = relabel.get("indices")
         return cls(
             cycle=cycle,
             true_labels=true_labels,
@@ -74,6 +82,8 @@ class CycleQuery:
             annotators=annotator_stats(event, true_labels) if event.get("annotators") else (),
             scores=score_summary(event.get("scores")),
             cost=as_number(event.get("cost")),
+            reasked=len(reasked) if isinstance(reasked, list) else 0,
+            reask_changed=sum(a != b for a, b in zip(before, after, strict=False)),
         )
 
 
@@ -83,6 +93,10 @@ def annotator_stats(event: Event, true_labels: tuple[int, ...]) -> tuple[Annotat
     Busiest first, then by name. Answers about items the event does not list are ignored.
     """
     true_of = dict(zip((int(i) for i in event.get("indices") or ()), true_labels, strict=False))
+    relabel = event.get("relabel")
+    if isinstance(relabel, dict):  # re-asked items answered this cycle count too
+        pairs = zip(relabel.get("indices") or (), relabel.get("true_labels") or (), strict=False)
+        true_of.update((int(item), int(true)) for item, true in pairs)
     answers: Counter[str] = Counter()
     wrong: Counter[str] = Counter()
     for answer in event.get("answers") or ():

@@ -107,6 +107,10 @@ def run(
     exclude_classes: str = typer.Option(
         None, "--exclude-classes", help="Keep classes out of the initial set: 3,5 or random:2."
     ),
+    relabel: str = typer.Option(None, help="Re-ask given labels: none | random | disagree."),
+    relabel_share: float = typer.Option(
+        None, "--relabel-share", help="Fraction of each cycle's budget spent re-asking [0]."
+    ),
     out: str = typer.Option(None, help="Folder of run directories [runs]."),
     name: str = typer.Option(None, help="Run directory name [derived from the settings]."),
     config_file: str = typer.Option(None, "--config", help="Study file (.toml) or a config.json."),
@@ -128,7 +132,8 @@ def run(
         "budget": budget, "cycles": cycles, "pool_size": pool_size, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "model": model,
         "test_size": test_size, "device": device, "exclude_classes": exclude_classes,
-        "out": out, "name": name, "precision": precision,
+        "relabel": relabel, "relabel_share": relabel_share, "out": out, "name": name,
+        "precision": precision,
     }
     try:
         if strategy_option:
@@ -246,24 +251,60 @@ def print_rows(rows: list[tuple[str, str]]) -> None:
 @usage_errors
 def show_oracle(
     spec: str = typer.Argument(..., help="Oracle spec, e.g. noisy:0.2 or annotators:5:0.1-0.4."),
-    classes: int = typer.Option(10, "--classes", help="Number of classes K."),
+    classes: int = typer.Option(10, "--classes", help="Number of classes K (without --dataset)."),
+    dataset: str = typer.Option(
+        None, help="Realise the model on this dataset [fashion-mnist for idn:, confusion:]."
+    ),
+    data_dir: str = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    noise_seed: int = typer.Option(0, "--noise-seed", help="Oracle noise seed."),
 ) -> None:
     """Print an oracle's transition matrix T[true, given] and, for a pool, its annotators.
 
+    Instance-dependent models (idn:P, confusion:P) are realised on a dataset's training
+    split, and the matrix is the one their answers realise there.
+
     Example: palsim oracles show cifar10-asym:0.4 --classes 10
+    Example: palsim oracles show confusion:0.2 --dataset fashion-mnist
     """
     from rich.console import Console
 
     import oracles
     from palsim.cli.oracle_table import oracle_table
 
+    class_names = None
+    notes: list[str] = []
     try:
         oracle = oracles.parse(spec, classes)
+        if dataset is not None or oracle.sample_inputs():
+            oracle, class_names, notes = realise_oracle(
+                spec, dataset or "fashion-mnist", data_dir, noise_seed
+            )
     except ValueError as error:
         raise UsageFailure(str(error)) from None
     console = Console()
-    for renderable in oracle_table(oracle):
+    for renderable in oracle_table(oracle, class_names):
         console.print(renderable)
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+def realise_oracle(
+    spec: str, dataset_name: str, data_dir: str | None, noise_seed: int
+) -> tuple[Any, list[str], list[str]]:
+    """The oracle built for a dataset and supplied with its per-sample inputs."""
+    import oracles
+    from palsim.datasets import DatasetNotFound, load_dataset
+    from palsim.oracle_inputs import supply_inputs
+    from palsim.runner import UsageError, resolve_device
+
+    try:
+        data = load_dataset(dataset_name, Path(data_dir) if data_dir else None)
+        device = resolve_device("auto")
+    except (DatasetNotFound, UsageError) as error:
+        raise ValueError(str(error)) from None
+    oracle = oracles.parse(spec, data.num_classes)
+    notes = supply_inputs(oracle, data, noise_seed, device)
+    return oracle, data.class_names, notes
 
 
 @app.command()
@@ -307,6 +348,10 @@ def sweep(
     model: str = typer.Option(None, help="small-cnn | resnet18 | auto [auto]."),
     device: str = typer.Option(None, help="auto | cpu | cuda [auto]."),
     exclude_classes: str = typer.Option(None, "--exclude-classes", help="e.g. 3,5 or random:2."),
+    relabel: str = typer.Option(None, help="Re-ask given labels: none | random | disagree."),
+    relabel_share: float = typer.Option(
+        None, "--relabel-share", help="Fraction of each cycle's budget spent re-asking [0]."
+    ),
     config_file: str = typer.Option(None, "--config", help="Study file (.toml) or a config.json."),
     out: str = typer.Option(None, help="Folder of run directories [runs]."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes at a time."),
@@ -335,6 +380,7 @@ def sweep(
         "cycles": cycles, "pool_size": pool_size, "epochs": epochs, "batch_size": batch_size,
         "learning_rate": learning_rate, "test_size": test_size, "model": model,
         "device": device, "exclude_classes": exclude_classes, "out": out,
+        "relabel": relabel, "relabel_share": relabel_share,
     }
     try:
         if strategy_option:

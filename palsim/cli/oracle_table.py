@@ -17,8 +17,8 @@ from palsim.events import plain
 
 
 def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> list[RenderableType]:
-    """The oracle's ``T[true, given]`` (3 decimals) and, with several annotators, a table of
-    each annotator's error rate and cost per label."""
+    """The oracle's ``T[true, given]`` (3 decimals; rows named, columns numbered in the same
+    order) and, with several annotators, a table of each annotator's error rate and cost."""
     matrix = oracle.transition_matrix()
     k = oracle.num_classes
     names = list(class_names) if class_names is not None else [str(c) for c in range(k)]
@@ -31,11 +31,13 @@ def oracle_table(oracle: Oracle, class_names: Sequence[str] | None = None) -> li
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
+        padding=0,  # the box's blank rule is the one space between cells: 10 long names fit 80
     )
     table.add_column("true", style="bold", min_width=4, no_wrap=True)
-    for name in names:
-        # Numbers never wrap or shrink to an ellipsis; 10 classes fit 80 columns.
-        table.add_column(Text(plain(name)), justify="right", min_width=5, no_wrap=True)
+    for column in range(k):
+        # Given classes by number (row n is class n), so long class names never squeeze the
+        # numbers: they never wrap or shrink to an ellipsis, and 10 classes fit 80 columns.
+        table.add_column(str(column), justify="right", min_width=5, no_wrap=True)
     for row, name in enumerate(names):
         cells = [
             f"[bold]{value:.3f}[/bold]" if column == row else f"{value:.3f}"

@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,14 @@ def test_every_listed_example_parses(form: str, example: str, meaning: str) -> N
     else:
         oracle = oracles.parse(example, 10)
         assert oracle.spec == example
+        # Instance-dependent models need per-sample inputs first (here, 200 synthetic samples).
+        rng = np.random.default_rng(0)
+        synthetic = {
+            "train-labels": np.arange(200) % 10,
+            "train-images": rng.integers(0, 256, (200, 16), dtype=np.uint8),
+            "reference-probabilities": rng.dirichlet(np.ones(10), 200),
+        }
+        oracle.supply({want.name: synthetic[want.name] for want in oracle.sample_inputs()}, 0)
         assert oracle.transition_matrix().shape == (10, 10)
     assert meaning
 
