@@ -28,7 +28,9 @@ from palsim.store import (
 
 # The log's header before it named its columns for crowd tools (still read on resume).
 OLD_ANNOTATION_COLUMNS = ["item", "annotator", "label", "cycle"]
-STATE_KEYS = ("next_cycle", "labeled", "labels", "annotators", "records", "total_label_cost")
+STATE_KEYS = (
+    "next_cycle", "labeled", "labels", "annotators", "records", "total_label_cost", "answers"
+)
 
 
 class FolderMismatch(ValueError):
@@ -45,6 +47,7 @@ class Expected:
     initial: int  # size of the initial labeled set
     budget: int  # samples queried per cycle
     cycles: int
+    reasks: int = 0  # labels re-asked per cycle: served labels of earlier items may change
 
     def labeled_after(self, next_cycle: int) -> int:
         """Labeled-set size after cycles ``0 .. next_cycle - 1`` (the last cycle asks none)."""
@@ -111,6 +114,14 @@ def check_state(state: dict[str, Any], expected: Expected) -> None:
     for cycle, record in enumerate(records):
         if not isinstance(record, dict) or record.get("cycle") != cycle:
             raise FolderMismatch(f"{problem}: the record of cycle {cycle} is missing or wrong")
+    answers = state["answers"]  # every individual [item, annotator, label]; re-asks need them
+    if answers is None:
+        state["answers"] = []
+    elif not isinstance(answers, list) or not all(
+        isinstance(a, list) and len(a) == 3 and type(a[0]) is int and type(a[2]) is int
+        for a in answers
+    ):
+        raise FolderMismatch(f"{CHECKPOINT_FILE}: answers must be [item, annotator, label] lists")
     if type(state["total_label_cost"]) not in (int, float):
         raise FolderMismatch(f"{CHECKPOINT_FILE}: total_label_cost is not a number")
 
@@ -138,7 +149,8 @@ def check_events(events: list[Event], state: dict[str, Any], expected: Expected)
             raise FolderMismatch(f"{where}: the answers of cycle {cycle} are missing")
         if logged.get("indices") != items[start:end]:
             raise FolderMismatch(f"{where}: cycle {cycle} queried other samples")
-        if logged.get("oracle_labels") != state["labels"][start:end]:
+        # A re-ask may change an earlier item's served label: then only the items must match.
+        if not expected.reasks and logged.get("oracle_labels") != state["labels"][start:end]:
             raise FolderMismatch(f"{where}: cycle {cycle} got other answers")
 
 
@@ -163,11 +175,14 @@ def check_annotations(path: Path, state: dict[str, Any], expected: Expected) -> 
     items = expected.pool_indices[np.asarray(state["labeled"], dtype=np.int64)].tolist()
     for cycle, start, end in expected.segments(state["next_cycle"]):
         logged = by_cycle.get(cycle, [])
-        if {item for item, _ in logged} != set(items[start:end]):
+        logged_items, new_items = {item for item, _ in logged}, set(items[start:end])
+        if expected.reasks:  # re-asked answers of earlier items are logged in this cycle too
+            logged_items -= set(items[:start]) if cycle >= 0 else set()
+        if logged_items != new_items:
             raise FolderMismatch(f"{where}: the answers of cycle {cycle} are missing or others")
         if any(not 0 <= label < expected.num_classes for _, label in logged):
             raise FolderMismatch(f"{where}: a label of cycle {cycle} is outside the classes")
-        if len(logged) == end - start:  # one answer per item: it is the label that was kept
+        if not expected.reasks and len(logged) == end - start:  # one answer each: the kept label
             kept = dict(zip(items[start:end], state["labels"][start:end], strict=True))
             if any(kept[item] != label for item, label in logged):
                 raise FolderMismatch(f"{where}: cycle {cycle} has other answers")

@@ -144,8 +144,9 @@ def trusted_state(prepared: Prepared) -> LoopState | None:
     path = directory / CHECKPOINT_FILE
     saved = read_json_object(directory / CONFIG_FILE) or {}
     assert study.config.cycles is not None
+    new_per_cycle = study.budget - study.reasks  # re-asks label no new samples
     expected = Expected(saved, study.pool_indices, study.dataset.num_classes, study.initial,
-                        study.budget, study.config.cycles)  # fmt: skip
+                        new_per_cycle, study.config.cycles, reasks=study.reasks)  # fmt: skip
     try:
         if not (path.exists() or path.is_symlink()):
             check_fresh(directory)
