@@ -22,6 +22,7 @@ from palsim.events import (
     SUMMARY_FILE,
     Event,
     EventName,
+    RunStatus,
     read_json_object,
     run_finished_event,
 )
@@ -70,7 +71,7 @@ class RunStore:
         self.directory = directory
         self.config = config
         self.cycles = list(cycles)
-        self.status = "running"
+        self.status = RunStatus.RUNNING
         #: Called with every event after it is written (the console printer, for example).
         self.listener: Callable[[Event], None] | None = None
         self._events = (directory / EVENTS_FILE).open("a", encoding="utf-8")
@@ -148,7 +149,7 @@ class RunStore:
         write_json_atomic(self.directory / SUMMARY_FILE, summary)
         return summary
 
-    def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
+    def finish(self, status: RunStatus, error: str | None = None) -> dict[str, Any]:
         """Record how the run ended; returns the final summary."""
         self.status = status
         self.emit(run_finished_event(status=status, error=error))

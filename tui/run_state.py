@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from palsim.events import Event, EventName
+from palsim.events import Event, EventName, RunStatus
 
 # A truncated last line that stays unfinished this long means the writer died mid-line;
 # the engine writes whole lines, so a live run never leaves one for more than an instant.
@@ -147,7 +147,7 @@ class RunState:
             return "crashed"
         if idle > STALL_SECONDS:
             return "stalled"
-        return "running"
+        return RunStatus.RUNNING
 
     @property
     def latest_query_cycle(self) -> int | None:
@@ -228,7 +228,7 @@ def _on_cycle_finished(state: RunState, event: Event) -> None:
 
 
 def _on_run_finished(state: RunState, event: Event) -> None:
-    state.end_status = str(event.get("status") or "finished")
+    state.end_status = str(event.get("status") or RunStatus.FINISHED)
     state.error = event.get("error")
 
 

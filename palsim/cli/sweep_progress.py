@@ -13,22 +13,23 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from palsim.sweep.grid import Outcome
+from palsim.events import RunStatus
+from palsim.sweep.grid import SKIPPED, Outcome
 
 
 def format_outcome(outcome: Outcome, done: int, total: int) -> str:
     """``[3/12] finished NAME: final accuracy 0.8123 (45.2 s)`` and its siblings."""
     head = f"[{done}/{total}] {outcome.status} {outcome.name}"
-    if outcome.status == "failed":
+    if outcome.status == RunStatus.FAILED:
         return f"{head}: {outcome.error}"
     accuracy = (
         f"final accuracy {outcome.final_accuracy:.4f}"
         if outcome.final_accuracy is not None
         else "no finished cycle"
     )
-    if outcome.status == "skipped":
+    if outcome.status == SKIPPED:
         return f"{head}: already finished, {accuracy}"
-    if outcome.status == "interrupted":
+    if outcome.status == RunStatus.INTERRUPTED:
         return f"{head}: stopped after {outcome.seconds:.1f} s; run the sweep again to resume"
     return f"{head}: {accuracy} ({outcome.seconds:.1f} s)"
 
@@ -59,7 +60,7 @@ class SweepProgress:
     def outcome(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
         done = sum(self.counts.values())
-        if outcome.status == "failed" or not self.quiet:
+        if outcome.status == RunStatus.FAILED or not self.quiet:
             self._print(format_outcome(outcome, done, self.total))
         if self.progress is not None:
             self.progress.advance(self.task)  # type: ignore[arg-type]
@@ -69,9 +70,10 @@ class SweepProgress:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
-        parts = [f"{self.counts[s]} {s}" for s in ("finished", "skipped", "failed", "interrupted")]
+        statuses = (RunStatus.FINISHED, SKIPPED, RunStatus.FAILED, RunStatus.INTERRUPTED)
+        parts = [f"{self.counts[s]} {s}" for s in statuses]
         line = f"sweep: {self.total} runs: {', '.join(parts)}; run directories in {out}"
-        if not self.quiet or self.counts["failed"]:
+        if not self.quiet or self.counts[RunStatus.FAILED]:
             self._print(line)
         return line
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from palsim.events import RunStatus
 from palsim.sweep.grid import GridPoint, Outcome, Report
 
 RAY_MISSING = "--backend ray needs Ray, which is not installed here: pip install palsim[ray]"
@@ -99,4 +100,4 @@ class RayBackend:
             return Outcome(**self.ray.get(ref))
         except self.ray.exceptions.RayError as error:
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            return Outcome(point.name, "failed", str(point.directory), error=first_line)
+            return Outcome(point.name, RunStatus.FAILED, str(point.directory), error=first_line)
