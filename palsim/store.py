@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,21 @@ def read_json(path: Path) -> Any:
         return json.load(handle)
 
 
+#: Longest derived run name: room for ``-<time>`` within a file system's 255-byte names.
+MAX_RUN_NAME = 200
+
+
 def run_name(config: dict[str, Any]) -> str:
-    """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
+    """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time.
+
+    A name that would be too long for a folder (a deep ``imagefolder:`` path, a long oracle
+    spec) keeps its start and ends with a checksum of the whole, so it stays distinct.
+    """
     raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}"
-    return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
+    name = re.sub(r"[^A-Za-z0-9._+-]+", "_", raw).lstrip(".") or "run"
+    if len(name) > MAX_RUN_NAME:
+        name = f"{name[: MAX_RUN_NAME - 9]}-{zlib.crc32(raw.encode()):08x}"
+    return name
 
 
 def default_run_name(config: dict[str, Any]) -> str:

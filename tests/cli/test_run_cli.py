@@ -22,6 +22,22 @@ def test_run_json_prints_only_the_summary_on_stdout(tmp_path) -> None:
     assert [cycle["labeled"] for cycle in summary["cycles"]] == [60, 120]
     assert (tmp_path / "cli" / "summary.json").exists()
     assert "cycle 1: labeled 120, test accuracy" in result.stderr
+    # Resuming a finished run says so in one line, exits 0 and changes nothing.
+    before = (tmp_path / "cli" / "events.jsonl").read_bytes()
+    again = runner.invoke(app, ["run", "--resume", str(tmp_path / "cli"), "--json"])
+    assert again.exit_code == 0
+    assert again.stderr == f"run {tmp_path / 'cli'} is already finished; nothing to resume\n"
+    assert json.loads(again.stdout) == summary
+    assert (tmp_path / "cli" / "events.jsonl").read_bytes() == before
+
+
+def test_debug_shows_the_traceback_of_bad_input_too(tmp_path) -> None:
+    from palsim.errors import UsageError
+
+    with pytest.raises(UsageError, match="--epochs 0: must be at least 1"):
+        main(["run", "--epochs", "0", "--out", str(tmp_path), "--debug"])
+    assert main(["run", "--epochs", "0", "--out", str(tmp_path)]) == 2
+    assert not any(tmp_path.iterdir())
 
 
 @requires_fashion_mnist
