@@ -132,6 +132,8 @@ def make_study(resolved: Resolved, dataset: Dataset, oracle: Oracle, strategy: S
             f"--pool-size {config.pool_size} is larger than the training split of "
             f"{dataset.name} ({len(dataset.train_labels)} images)"
         )
+    if len(dataset.test_labels) == 0:
+        raise ValueError(f"{dataset.name} has no test images, so no accuracy can be measured")
     pool = choose_pool(len(dataset.train_labels), config.pool_size, config.seed)
     initial = resolved.initial.count(len(pool))
     budget = resolved.budget.count(len(pool))

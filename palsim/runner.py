@@ -18,7 +18,7 @@ import torch
 
 import oracles
 from oracles.spec import check as check_oracle_spec
-from palsim.config import Resolved, RunConfig, resolve
+from palsim.config import Resolved, RunConfig, check_values, resolve
 from palsim.datasets import DATASETS, DatasetNotFound, load_dataset
 from palsim.errors import UsageError
 from palsim.events import CONFIG_FILE, EVENTS_FILE, Event, RunStatus, is_finished
@@ -150,6 +150,7 @@ def prepare_resume(directory: Path) -> Prepared:
         raise AlreadyFinished(directory, summary)
     try:
         config = RunConfig.from_dict(read_json(directory / CONFIG_FILE))
+        check_values(config)  # a copied folder's name, seeds and sizes, before anything runs
     except (OSError, ValueError, TypeError) as error:
         raise UsageError(f"--resume {directory}: unreadable {CONFIG_FILE}: {error}") from None
     checkpoint = read_checkpoint(directory)
