@@ -33,7 +33,7 @@ from palsim.store import (
 )
 from palsim.strategies import Strategy, load_all
 from palsim.train import PRECISIONS
-from palsim.values import check_run_name
+from palsim.values import NAME_MAX, check_run_name
 
 __all__ = [
     "AlreadyFinished",
@@ -87,6 +87,9 @@ def check(config: RunConfig) -> tuple[Resolved, Strategy]:
 
 def check_out(out: Path) -> None:
     """Refuse an ``--out`` that is a file, lies under a file, or cannot be written."""
+    long_part = next((part for part in out.parts if len(os.fsencode(part)) > NAME_MAX), None)
+    if long_part is not None:
+        raise ValueError(f"--out {out}: a folder name may be at most {NAME_MAX} bytes long")
     existing = next(folder for folder in (out, *out.parents) if folder.exists())
     if not existing.is_dir():
         where = "is a file" if existing == out else f"lies under the file {existing}"

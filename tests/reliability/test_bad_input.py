@@ -123,6 +123,12 @@ def test_run_refuses_an_out_that_is_a_file_or_lies_under_one(capsys, tmp_path) -
     assert blocker.read_text() == "not a folder"
 
 
+def test_run_refuses_an_out_whose_folder_name_is_too_long(capsys, tmp_path) -> None:
+    out = tmp_path / ("o" * 256) / "runs"
+    error = refused(capsys, ["run", "--out", str(out), "--device", "cpu"], tmp_path)
+    assert error == f"--out {out}: a folder name may be at most 255 bytes long"
+
+
 def test_run_refuses_an_out_it_cannot_write(capsys, tmp_path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
