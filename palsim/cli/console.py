@@ -37,7 +37,7 @@ class ConsolePrinter:
     """Consumes events; call :meth:`close` when the run ends."""
 
     def __init__(self, stream: TextIO | None = None, live: bool | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream or sys.stderr
         self.console = Console(file=self.stream, highlight=False)
         self.live = self.console.is_terminal if live is None else live

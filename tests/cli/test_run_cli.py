@@ -150,7 +150,7 @@ def test_shell_completion_offers_the_choices_of_an_option() -> None:
     import sys
 
     env = {**os.environ, "_PALSIM_COMPLETE": "complete_bash",
-           "COMP_WORDS": "palsim run --device ", "COMP_CWORD": "3"}  # fmt: skip
+           "COMP_WORDS": "palsim run --device ", "COMP_CWORD": "3"}
     code = "import sys; from palsim.cli import main; sys.exit(main())"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.split() == ["auto", "cpu", "cuda"]
