@@ -117,6 +117,20 @@ def parse(spec: str, num_classes: int) -> Oracle:
         ) from None
 
 
+def check(spec: str) -> None:
+    """Check a spec before the dataset is known: the form, and what does not depend on K.
+
+    Raises what :func:`parse` raises for an unknown form or a malformed argument; errors that
+    depend on the number of classes or on a file's content surface later, from :func:`parse`.
+    """
+    name, _, argument = spec.strip().partition(":")
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown oracle spec {spec!r}; valid forms: {valid_forms()}")
+    compact_pool = name == "annotators" and ".json" not in argument.lower()
+    if name in _FILE_FREE or compact_pool:
+        parse(spec, 10)  # these forms read the same for any K >= 2 (cifar10-asym needs 10)
+
+
 def _perfect(spec: str, argument: str, num_classes: int) -> Oracle:
     if argument:
         raise ValueError("perfect takes no argument")
@@ -252,6 +266,10 @@ _BUILDERS = {
     "idn": _idn,
     "confusion": _confusion,
 }
+
+
+#: Forms whose argument is read without a file and whatever the class count.
+_FILE_FREE = ("perfect", "noisy", "uniform", "uniform-all", "pair", "cifar10-asym")
 
 
 def _probability(text: str) -> float:

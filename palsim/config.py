@@ -1,15 +1,24 @@
-"""The study configuration: one frozen dataclass, presets, and the parsers of its values.
+"""The study configuration: one frozen dataclass, the presets, and its resolution.
 
 Values a user leaves unset are ``None`` and come from the preset when the configuration is
-resolved; ``config.json`` holds the resolved form, enough to repeat the run exactly.
+resolved (:func:`resolve`, the one place that reads the presets); ``config.json`` holds the
+resolved form, enough to repeat the run exactly. Types are checked when the dataclass is
+built from a file (:meth:`RunConfig.from_dict`), ranges by :func:`check_values`, both before
+any data is loaded. Standard library only.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from palsim.values import Amount, ClassChoice, check_run_name, parse_amount, parse_class_choice
+
+# --- Presets: the only table of preset values; resolve_preset is the only reader. -------------
 PRESETS: dict[str, dict[str, Any]] = {
     # Sized for a 2-core CPU: a 10k pool of Fashion-MNIST, 4 cycles in about two minutes.
     "quick": {
@@ -35,6 +44,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eval_batch_size": 2048,
     },
 }
+# --- End of presets. ----------------------------------------------------------------------------
+
+DEVICES = ("auto", "cpu", "cuda")  # auto: cuda when available
+PRESET_CHOICES = ("auto", *PRESETS)  # auto: paper on CUDA, quick on the CPU
+MAX_SEED = 2**32 - 1  # seeds enter numpy's SeedSequence as 32-bit words
 
 
 @dataclass(frozen=True)
@@ -73,14 +87,107 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunConfig:
-        """Build from a dict (a study file or an earlier config.json); unknown keys are errors."""
+        """Build from a dict (a study file or an earlier config.json).
+
+        Unknown keys and values of the wrong type are ValueErrors naming the key.
+        """
+        if not isinstance(values, dict):
+            raise ValueError(f"expected a table of settings, not {type(values).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(
                 f"unknown configuration key {unknown[0]!r}; valid keys: {', '.join(sorted(known))}"
             )
-        return cls(**values)
+        hints = typing.get_type_hints(cls)
+        return cls(**{key: check_type(key, value, hints[key]) for key, value in values.items()})
+
+
+def check_type(key: str, value: Any, hint: Any) -> Any:
+    """``value`` if it has the type ``hint`` allows (an int is accepted as a float), else raise."""
+    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for kind in allowed:
+        if value is None and kind is type(None):
+            return None
+        if kind is bool and isinstance(value, bool):
+            return value
+        if isinstance(value, bool):
+            continue  # True is an int to Python, not to a study file
+        if kind is int and isinstance(value, int):
+            return value
+        if kind is float and isinstance(value, int | float):
+            return float(value)
+        if kind is str and isinstance(value, str):
+            return value
+        if typing.get_origin(kind) is dict and isinstance(value, dict):
+            return {str(k): _option_text(key, v) for k, v in value.items()}
+    names = " or ".join(_TYPE_NAMES.get(kind, "a table") for kind in allowed)
+    raise ValueError(f"{key} = {value!r}: expected {names}")
+
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    type(None): "nothing",
+}
+
+
+def _option_text(key: str, value: Any) -> str:
+    """A strategy option from a file: strings, numbers and booleans, kept as text to parse."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ValueError(f"{key}: option value {value!r} must be a string, a number or a boolean")
+
+
+def check_values(config: RunConfig) -> None:
+    """Raise ValueError for the first value out of its range (types are checked already)."""
+    for key in ("seed", "noise_seed"):
+        seed = getattr(config, key)
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"{key.replace('_', '-')} {seed}: must lie in 0..{MAX_SEED}")
+    for key, least in _LEAST.items():
+        number = getattr(config, key)
+        if number is not None and number < least:
+            raise ValueError(f"{_option(key)} {number}: must be at least {least}")
+    rate = config.learning_rate
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"--lr {rate}: must be a finite number above 0")
+    for key in ("initial", "budget"):
+        text = getattr(config, key)
+        if text is not None:
+            parse_amount(text, key)
+    if config.preset not in PRESET_CHOICES:
+        raise ValueError(
+            f"unknown preset {config.preset!r}; choose one of: {', '.join(PRESET_CHOICES)}"
+        )
+    if config.device not in DEVICES:
+        raise ValueError(f"unknown device {config.device!r}; choose one of: {', '.join(DEVICES)}")
+    if config.exclude_classes is not None:
+        parse_class_choice(config.exclude_classes)
+    if config.name is not None:
+        check_run_name(config.name)
+    for key in ("dataset", "strategy", "oracle", "model", "out"):
+        if not getattr(config, key).strip():
+            raise ValueError(f"{_option(key)} must not be empty")
+
+
+# The smallest value each count may take; None (unset) is always allowed.
+_LEAST = {
+    "cycles": 1,
+    "pool_size": 2,
+    "epochs": 1,
+    "batch_size": 1,
+    "eval_batch_size": 1,
+    "test_size": 1,  # an empty test split has no accuracy (NaN, which JSON cannot hold)
+}
+
+
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
 
 
 def resolve_preset(config: RunConfig, cuda_available: bool) -> RunConfig:
@@ -99,69 +206,43 @@ def resolve_preset(config: RunConfig, cuda_available: bool) -> RunConfig:
     return dataclasses.replace(config, preset=preset, noise_seed=noise_seed, **filled)
 
 
-def parse_amount(text: str, what: str) -> float | int:
-    """``"0.1"`` is a fraction of the pool, ``"500"`` a count; negative values are errors."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{what} {text!r} is neither a fraction like 0.1 nor a count like 500"
-        ) from None
-    if value < 0 or value != value:
-        raise ValueError(f"{what} {text!r} must not be negative")
-    if "." in str(text) or "e" in str(text).lower():
-        if value > 1:
-            raise ValueError(f"{what} {text!r}: a fraction must lie in [0, 1]")
-        return value
-    return int(value)
+@dataclass(frozen=True)
+class Resolved:
+    """A study's settings with the preset applied, parsed and checked: what the engine trusts."""
+
+    config: RunConfig  # preset applied and noise seed set; what config.json records
+    device: str  # "cpu" or "cuda" ("auto" decided)
+    initial: Amount  # initial labeled set
+    budget: Amount  # samples queried per cycle
+    exclude: ClassChoice  # classes kept out of the initial set (empty: none)
 
 
-def amount_to_count(text: str, pool_size: int, what: str) -> int:
-    """Resolve a fraction or count against the pool size."""
-    value = parse_amount(text, what)
-    if isinstance(value, float):
-        return round(value * pool_size)
-    return value
-
-
-def parse_key_values(items: list[str], what: str) -> dict[str, str]:
-    """``["a=1", "b=x"]`` to a dict; an item without ``=`` is an error."""
-    values: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"{what} {item!r} is not of the form key=value")
-        values[key.strip()] = value.strip()
-    return values
-
-
-def parse_class_list(text: str, num_classes: int) -> tuple[list[int], int]:
-    """``"3,5"`` -> ([3, 5], 0); ``"random:2"`` -> ([], 2) (two classes drawn from the seed)."""
-    if text.startswith("random:"):
-        try:
-            count = int(text.partition(":")[2])
-        except ValueError:
-            raise ValueError(f"exclude-classes {text!r}: expected random:N") from None
-        if not 0 < count < num_classes:
-            raise ValueError(f"exclude-classes {text!r}: N must lie in 1..{num_classes - 1}")
-        return [], count
-    try:
-        classes = sorted({int(part) for part in text.split(",") if part.strip()})
-    except ValueError:
-        raise ValueError(
-            f"exclude-classes {text!r}: expected class numbers like 3,5 or random:N"
-        ) from None
-    if not classes or classes[0] < 0 or classes[-1] >= num_classes or len(classes) >= num_classes:
-        raise ValueError(
-            f"exclude-classes {text!r}: classes must lie in 0..{num_classes - 1}, not all"
-        )
-    return classes, 0
-
-
+def resolve(config: RunConfig, cuda_available: bool) -> Resolved:
+    """Check every value, decide the device and apply the preset, before any data is loaded."""
+    check_values(config)
+    if config.device == "cuda" and not cuda_available:
+        raise ValueError("--device cuda: no CUDA device is available here; use --device cpu")
+    use_cuda = config.device == "cuda" or (config.device == "auto" and cuda_available)
+    device = "cuda" if use_cuda else "cpu"
+    resolved = resolve_preset(config, cuda_available=device == "cuda")
+    check_values(resolved)  # the preset's values, and the ones it left alone, in range
+    assert resolved.initial is not None and resolved.budget is not None  # set by every preset
+    return Resolved(
+        config=resolved,
+        device=device,
+        initial=Amount(parse_amount(resolved.initial, "initial")),
+        budget=Amount(parse_amount(resolved.budget, "budget")),
+        exclude=parse_class_choice(resolved.exclude_classes)
+        if resolved.exclude_classes
+        else ClassChoice(),
+    )
 def load_study_file(path: str) -> dict[str, Any]:
     """Read a study file: TOML (``study.toml``) or JSON (an earlier run's config.json).
 
-    A TOML file may hold its keys at the top level or under a ``[run]`` table.
+    A TOML file may hold its keys at the top level or under a ``[run]`` table. An earlier
+    run's ``out`` and ``name`` are not reused from a JSON file: the new run goes where the
+    command line says, under a name of its own, never silently into the old run's place.
+    Keys and value types are checked here, so the message can name the file.
     """
     import json
     import tomllib
@@ -172,29 +253,46 @@ def load_study_file(path: str) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise ValueError(f"--config {path}: cannot read it ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--config {path}: not a text file (UTF-8)") from None
+    is_json = file.suffix == ".json"
     try:
-        values = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+        values = json.loads(text) if is_json else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ValueError(
-            f"--config {path}: not valid {file.suffix[1:] or 'TOML'}: {error}"
-        ) from None
-    if isinstance(values.get("run"), dict) and len(values) == 1:
+        kind = "JSON" if is_json else "TOML"
+        raise ValueError(f"--config {path}: not valid {kind}: {error}") from None
+    if isinstance(values, dict) and isinstance(values.get("run"), dict) and len(values) == 1:
         values = values["run"]
     if not isinstance(values, dict):
-        raise ValueError(f"--config {path}: expected a table of settings")
+        raise ValueError(
+            f"--config {path}: expected a table of settings, not a {type(values).__name__}"
+        )
+    if is_json:
+        values = {key: value for key, value in values.items() if key not in ("out", "name")}
+    try:
+        RunConfig.from_dict(_amounts_as_text(values))
+    except ValueError as error:
+        raise ValueError(f"--config {path}: {error}") from None
     return values
 
 
+def _amounts_as_text(values: dict[str, Any]) -> dict[str, Any]:
+    """Initial and budget may be written as numbers (``budget = 300``); the config holds text."""
+    amounts = {
+        key: str(value)
+        for key, value in values.items()
+        if key in ("initial", "budget") and type(value) in (int, float)
+    }
+    return {**values, **amounts}
+
+
 def build_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> RunConfig:
-    """Settings from a study file, overridden by the options given on the command line."""
+    """Settings from a study file, overridden by the options given on the command line.
+
+    Raises ValueError for an unknown key, a value of the wrong type or out of its range.
+    """
     values = dict(file_values)
     values.update({key: value for key, value in overrides.items() if value is not None})
-    for key in ("initial", "budget"):
-        if key in values and values[key] is not None:
-            values[key] = str(values[key])
-    config = RunConfig.from_dict(values)
-    for key in ("initial", "budget"):
-        text = getattr(config, key)
-        if text is not None:
-            parse_amount(text, key)
+    config = RunConfig.from_dict(_amounts_as_text(values))
+    check_values(config)
     return config

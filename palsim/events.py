@@ -49,6 +49,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -72,6 +73,20 @@ class EventName(StrEnum):
 EVENTS_FILE = "events.jsonl"
 SUMMARY_FILE = "summary.json"
 CONFIG_FILE = "config.json"
+
+
+class RunStatus(StrEnum):
+    """How a run stands: summary.json's ``status`` and the ``run_finished`` event's."""
+
+    RUNNING = "running"  # started and not ended (or killed without a word)
+    FINISHED = "finished"  # every cycle done
+    INTERRUPTED = "interrupted"  # stopped by the user; --resume continues it
+    FAILED = "failed"  # ended by an error; --resume retries from the last finished cycle
+
+
+def is_finished(summary: Mapping[str, Any] | None) -> bool:
+    """True when a summary (as read from summary.json, or None) says the run finished."""
+    return summary is not None and summary.get("status") == RunStatus.FINISHED
 
 
 def make_event(name: EventName | str, **fields: Any) -> Event:
@@ -171,7 +186,7 @@ def cycle_finished_event(*, record: dict[str, Any], **extra: Any) -> Event:
     return make_event(EventName.CYCLE_FINISHED, record=record, **extra)
 
 
-def run_finished_event(*, status: str, error: str | None, **extra: Any) -> Event:
+def run_finished_event(*, status: RunStatus, error: str | None, **extra: Any) -> Event:
     return make_event(EventName.RUN_FINISHED, status=status, error=error, **extra)
 
 

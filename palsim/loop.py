@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from oracles import Answer, Oracle
-from palsim.config import RunConfig, amount_to_count, parse_class_list
+from palsim.config import Resolved, RunConfig
 from palsim.datasets import Dataset
 from palsim.events import (
     Event,
@@ -97,13 +97,22 @@ def validate_sizes(pool_size: int, initial: int, budget: int, cycles: int) -> No
         raise ValueError(f"cycles must be at least 1, got {cycles}")
     if initial < 2:
         raise ValueError(f"the initial labeled set needs at least 2 samples, got {initial}")
+    if initial > pool_size:
+        raise ValueError(f"the initial set ({initial}) is larger than the pool of {pool_size}")
     if cycles > 1 and budget < 1:
         raise ValueError(f"the budget per cycle must be at least 1 sample, got {budget}")
+    if cycles > 1 and initial + budget > pool_size:
+        raise ValueError(
+            f"initial set ({initial}) + one query of {budget} = {initial + budget} samples "
+            f"exceeds the pool of {pool_size}, whatever the number of cycles; "
+            "lower --budget or --initial, or raise --pool-size"
+        )
     needed = initial + (cycles - 1) * budget
     if needed > pool_size:
+        most = 1 + (pool_size - initial) // budget
         raise ValueError(
             f"initial set ({initial}) + {cycles - 1} queries of {budget} = {needed} samples "
-            f"exceeds the pool of {pool_size}"
+            f"exceeds the pool of {pool_size}; at most {most} cycles fit"
         )
 
 
@@ -117,13 +126,21 @@ def choose_pool(num_train: int, pool_size: int | None, seed: int) -> np.ndarray:
     return np.sort(rng.choice(num_train, size=pool_size, replace=False))
 
 
-def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: Strategy,
+def make_study(resolved: Resolved, dataset: Dataset, oracle: Oracle, strategy: Strategy,
                device: torch.device) -> Study:
-    """Resolve sizes against the pool and check that the study fits."""
-    assert config.cycles is not None and config.initial is not None and config.budget is not None
+    """Resolve sizes and class lists against the data and check that the study fits."""
+    config = resolved.config
+    assert config.cycles is not None  # set by every preset
+    if config.pool_size is not None and config.pool_size > len(dataset.train_labels):
+        raise ValueError(
+            f"--pool-size {config.pool_size} is larger than the training split of "
+            f"{dataset.name} ({len(dataset.train_labels)} images)"
+        )
+    if len(dataset.test_labels) == 0:
+        raise ValueError(f"{dataset.name} has no test images, so no accuracy can be measured")
     pool = choose_pool(len(dataset.train_labels), config.pool_size, config.seed)
-    initial = amount_to_count(config.initial, len(pool), "initial")
-    budget = amount_to_count(config.budget, len(pool), "budget")
+    initial = resolved.initial.count(len(pool))
+    budget = resolved.budget.count(len(pool))
     reasks = reask_count(config.relabel, config.relabel_share, budget) if config.cycles > 1 else 0
     if reasks and len(oracle.annotator_profiles()) < 2:
         raise ValueError(
@@ -134,12 +151,20 @@ def make_study(config: RunConfig, dataset: Dataset, oracle: Oracle, strategy: St
     if config.precision not in PRECISIONS:
         choices = ", ".join(PRECISIONS)
         raise ValueError(f"unknown precision {config.precision!r}; choose one of: {choices}")
-    excluded: list[int] = []
-    if config.exclude_classes:
-        excluded, random_count = parse_class_list(config.exclude_classes, dataset.num_classes)
-        if random_count:
-            rng = numpy_rng(config.seed, 0, "exclude")
-            excluded = sorted(rng.choice(dataset.num_classes, random_count, replace=False).tolist())
+    resolved.exclude.check(dataset.num_classes, config.exclude_classes or "")
+    excluded = list(resolved.exclude.classes)
+    if resolved.exclude.random_count:
+        rng = numpy_rng(config.seed, 0, "exclude")
+        count = resolved.exclude.random_count
+        excluded = sorted(rng.choice(dataset.num_classes, count, replace=False).tolist())
+    if excluded:
+        pool_labels = dataset.train_labels.numpy()[pool]
+        allowed = int(np.sum(~np.isin(pool_labels, excluded)))
+        if allowed < initial:
+            raise ValueError(
+                f"exclude-classes {config.exclude_classes!r}: only {allowed} pool samples lie "
+                f"outside the excluded classes, fewer than the initial set of {initial}"
+            )
     return Study(config, dataset, oracle, strategy, device, pool, initial, budget, excluded, reasks)
 
 

@@ -8,6 +8,7 @@ directory holds everything up to the last finished cycle and says how it ended.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,13 @@ from typing import Any
 import torch
 
 import oracles
-from palsim.config import RunConfig, resolve_preset
-from palsim.datasets import DatasetNotFound, load_dataset
-from palsim.events import CONFIG_FILE, Event, read_json_object
+from oracles.spec import check as check_oracle_spec
+from palsim.config import Resolved, RunConfig, check_values, resolve
+from palsim.datasets import DATASETS, DatasetNotFound, load_dataset
+from palsim.errors import UsageError
+from palsim.events import CONFIG_FILE, EVENTS_FILE, Event, RunStatus, is_finished, read_json_object
 from palsim.loop import LoopState, Study, make_study, run_study
+from palsim.models import MODELS
 from palsim.oracle_inputs import supply_inputs
 from palsim.resume_check import (
     Expected,
@@ -38,11 +42,30 @@ from palsim.store import (
     read_summary,
     remove_leftovers,
 )
-from palsim.strategies import load_all
+from palsim.strategies import Strategy, load_all
+from palsim.train import PRECISIONS
+from palsim.values import NAME_MAX, check_run_name
+
+__all__ = [
+    "AlreadyFinished",
+    "Prepared",
+    "UsageError",
+    "check",
+    "check_out",
+    "check_output",
+    "execute",
+    "prepare",
+    "prepare_resume",
+    "run",
+]
 
 
-class UsageError(Exception):
-    """Bad input from the user: the CLI prints the message in one line and exits 2."""
+class AlreadyFinished(Exception):
+    """``--resume`` of a run that has finished: nothing to do; carries its summary."""
+
+    def __init__(self, directory: Path, summary: dict[str, Any]) -> None:
+        super().__init__(f"run {directory} is already finished; nothing to resume")
+        self.summary = summary
 
 
 @dataclass
@@ -54,44 +77,82 @@ class Prepared:
     resuming: bool = False  # continue an existing directory (without a checkpoint: start over)
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda: no CUDA device is available here; use --device cpu")
-    if name not in ("cpu", "cuda"):
-        raise UsageError(f"unknown device {name!r}; choose one of: auto, cpu, cuda")
-    return torch.device(name)
+def check(config: RunConfig) -> tuple[Resolved, Strategy]:
+    """Everything that can be checked without the data: values, names, options, oracle form.
+
+    Raises ValueError. Sweeps call it for every grid point before the first run starts.
+    """
+    resolved = resolve(config, cuda_available=torch.cuda.is_available())
+    config = resolved.config
+    if config.dataset not in DATASETS:  # plain names and prefix forms (imagefolder:PATH)
+        DATASETS.get(config.dataset)  # raises, naming the valid choices
+    strategy = load_all().get(config.strategy)(config.strategy_options)
+    if config.model != "auto":
+        MODELS.get(config.model)
+    if config.precision not in PRECISIONS:
+        choices = ", ".join(PRECISIONS)
+        raise ValueError(f"unknown precision {config.precision!r}; choose one of: {choices}")
+    check_oracle_spec(config.oracle)
+    return resolved, strategy
+
+
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that is a file, lies under a file, or cannot be written."""
+    long_part = next((part for part in out.parts if len(os.fsencode(part)) > NAME_MAX), None)
+    if long_part is not None:
+        raise ValueError(f"--out {out}: a folder name may be at most {NAME_MAX} bytes long")
+    existing = next(folder for folder in (out, *out.parents) if folder.exists())
+    if not existing.is_dir():
+        where = "is a file" if existing == out else f"lies under the file {existing}"
+        raise ValueError(f"--out {out}: {where}, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: cannot write in {existing} (permission denied)")
+
+
+def check_output(directory: Path) -> None:
+    """Refuse a run folder that cannot be written, or that already holds a run."""
+    check_out(directory.parent)
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"run directory {directory} is a file; choose another --name")
+    if (directory / CONFIG_FILE).exists() or (directory / EVENTS_FILE).exists():
+        raise ValueError(
+            f"run directory {directory} already exists; choose another --name or use --resume"
+        )
 
 
 def prepare(config: RunConfig, resume_state: LoopState | None = None,
             directory: Path | None = None) -> Prepared:
-    """Resolve the configuration, load the data, build oracle and strategy, check the sizes."""
-    device = resolve_device(config.device)
+    """Check the configuration and the run folder, then load the data and build the study.
+
+    Nothing is written; every bad input is a :class:`UsageError`, raised before the data is
+    loaded wherever it does not depend on the data.
+    """
+    try:
+        resolved, strategy = check(config)
+        if directory is None:
+            name = config.name or default_run_name(resolved.config.to_dict())
+            resolved = dataclasses.replace(
+                resolved, config=dataclasses.replace(resolved.config, name=check_run_name(name))
+            )
+            directory = Path(resolved.config.out) / name
+            check_output(directory)
+        data_dir = Path(config.data_dir) if config.data_dir else None
+        dataset = load_dataset(config.dataset, data_dir)
+        oracle = oracles.parse(config.oracle, dataset.num_classes)
+        study = make_study(resolved, dataset, oracle, strategy, torch.device(resolved.device))
+        noise_seed = resolved.config.noise_seed
+        assert noise_seed is not None  # set by resolve
+        notes = supply_inputs(oracle, dataset, noise_seed, torch.device(resolved.device))
+        study.oracle_notes = notes
+    except (ValueError, TypeError, DatasetNotFound) as error:  # TypeError: a mistyped config
+        raise UsageError(str(error)) from None
     notice = None
-    if config.preset == "auto" and device.type == "cpu":
+    if config.preset == "auto" and resolved.device == "cpu":
         notice = (
             "no GPU in use: running the 'quick' preset, sized for a CPU; "
             "--preset paper for the full protocol"
         )
-    try:
-        resolved = resolve_preset(config, cuda_available=device.type == "cuda")
-        data_dir = Path(resolved.data_dir) if resolved.data_dir else None
-        dataset = load_dataset(resolved.dataset, data_dir)
-        oracle = oracles.parse(resolved.oracle, dataset.num_classes)
-        strategy = load_all().get(resolved.strategy)(resolved.strategy_options)
-        study = make_study(resolved, dataset, oracle, strategy, device)
-        assert resolved.noise_seed is not None  # set by resolve_preset
-        notes = supply_inputs(oracle, dataset, resolved.noise_seed, device)
-        study.oracle_notes = notes
-    except (ValueError, TypeError, DatasetNotFound) as error:  # TypeError: a mistyped config
-        raise UsageError(str(error)) from None
     notice = "\n".join(line for line in (notice, *notes) if line) or None
-    if directory is None:
-        name = resolved.name or default_run_name(resolved.to_dict())
-        resolved = dataclasses.replace(resolved, name=name)
-        study.config = resolved
-        directory = Path(resolved.out) / name
     return Prepared(study, directory, resume_state, notice)
 
 
@@ -102,12 +163,16 @@ def start_over(directory: Path) -> str:
 def prepare_resume(directory: Path, overrides: dict[str, Any] | None = None) -> Prepared:
     """Reload a run directory's configuration; ``overrides`` are the options given with it.
 
-    Options that would change the study are refused, as is a config.json edited since the
-    run started (its hash is in checkpoint.json). The rest of the folder is checked by
-    :func:`execute`, under the folder's lock.
+    A finished run raises :class:`AlreadyFinished` before any data is loaded; the CLI says
+    so in one line and exits 0, since there is nothing left to do. Options that would change
+    the study are refused, as is a config.json edited since the run started (its hash is in
+    checkpoint.json). The rest of the folder is checked by :func:`execute`, under its lock.
     """
     if not (directory / CONFIG_FILE).is_file():
         raise UsageError(f"--resume {directory}: not a run directory (no {CONFIG_FILE})")
+    summary = read_summary(directory)
+    if summary is not None and is_finished(summary):
+        raise AlreadyFinished(directory, summary)
     saved = read_json_object(directory / CONFIG_FILE)
     if saved is None:
         raise UsageError(
@@ -128,6 +193,7 @@ def prepare_resume(directory: Path, overrides: dict[str, Any] | None = None) -> 
         )
     try:
         config = RunConfig.from_dict(saved)
+        check_values(config)  # a copied folder's name, seeds and sizes, before anything runs
     except (ValueError, TypeError) as error:
         raise UsageError(f"--resume {directory}: unreadable {CONFIG_FILE}: {error}") from None
     if overrides and overrides.get("data_dir") is not None:
@@ -181,25 +247,25 @@ def _execute_locked(prepared: Prepared, on_event: Callable[[Event], None] | None
     if prepared.resuming:
         state = trusted_state(prepared)
         summary = read_summary(directory)
-        if state is not None and summary and summary.get("status") == "finished":
+        if state is not None and summary and is_finished(summary):
             return summary
         records, replay_from = ([], -1) if state is None else (state.records, state.next_cycle)
         store = RunStore.reopen(directory, records, replay_from)
     else:
         try:
             store = RunStore.create(directory, study.config.to_dict())
-        except FileExistsError as error:
+        except FileExistsError as error:  # another process took the name since prepare
             raise UsageError(str(error)) from None
     store.listener = on_event
     try:
         run_study(study, store.emit, state, checkpoint=lambda s: store.save_checkpoint(s.to_dict()))
     except KeyboardInterrupt:
-        store.finish("interrupted", "stopped by the user (Ctrl-C)")
+        store.finish(RunStatus.INTERRUPTED, "stopped by the user (Ctrl-C)")
         raise
     except Exception as error:
-        store.finish("failed", f"{type(error).__name__}: {error}")
+        store.finish(RunStatus.FAILED, f"{type(error).__name__}: {error}")
         raise
-    return store.finish("finished")
+    return store.finish(RunStatus.FINISHED)
 
 
 def run(config: RunConfig, on_event: Callable[[Event], None] | None = None) -> dict[str, Any]:

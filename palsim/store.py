@@ -13,6 +13,7 @@ import json
 import os
 import re
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from palsim.events import (
     SUMMARY_FILE,
     Event,
     EventName,
+    RunStatus,
     read_json_object,
     run_finished_event,
 )
@@ -74,12 +76,23 @@ def read_json(path: Path) -> Any:
         return json.load(handle)
 
 
+#: Longest derived run name: room for ``-<time>`` within a file system's 255-byte names.
+MAX_RUN_NAME = 200
+
+
 def run_name(config: dict[str, Any]) -> str:
-    """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time."""
+    """``dataset-strategy-oracle-s<seed>``, made safe for a folder name; the same every time.
+
+    A name that would be too long for a folder (a deep ``imagefolder:`` path, a long oracle
+    spec) keeps its start and ends with a checksum of the whole, so it stays distinct.
+    """
     raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}"
     if config.get("relabel", "none") != "none":
         raw += f"-relabel-{config['relabel']}{config.get('relabel_share')}"
-    return re.sub(r"[^A-Za-z0-9._+-]+", "_", raw)
+    name = re.sub(r"[^A-Za-z0-9._+-]+", "_", raw).lstrip(".") or "run"
+    if len(name) > MAX_RUN_NAME:
+        name = f"{name[: MAX_RUN_NAME - 9]}-{zlib.crc32(raw.encode()):08x}"
+    return name
 
 
 def default_run_name(config: dict[str, Any]) -> str:
@@ -97,7 +110,7 @@ class RunStore:
         self.directory = directory
         self.config = config
         self.cycles = list(cycles)
-        self.status = "running"
+        self.status = RunStatus.RUNNING
         #: Called with every event after it is written (the console printer, for example).
         self.listener: Callable[[Event], None] | None = None
         self._events = (directory / EVENTS_FILE).open("a", encoding="utf-8")
@@ -179,7 +192,7 @@ class RunStore:
         write_json_atomic(self.directory / SUMMARY_FILE, summary)
         return summary
 
-    def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
+    def finish(self, status: RunStatus, error: str | None = None) -> dict[str, Any]:
         """Record how the run ended; returns the final summary."""
         self.status = status
         self.emit(run_finished_event(status=status, error=error))

@@ -30,6 +30,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from palsim.events import is_finished as summary_finished
 from palsim.report.aggregate import Spread
 from palsim.store import read_summary
 from palsim.sweep.local import threads_per_worker
@@ -83,7 +84,7 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def is_finished(directory: Path) -> bool:
-    return (read_summary(directory) or {}).get("status") == "finished"
+    return summary_finished(read_summary(directory))
 
 
 def set_threads(threads: int) -> None:
@@ -138,7 +139,7 @@ def load_results(jobs: list[Job], out: Path) -> dict[tuple[str, str], list[dict[
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for job in jobs:
         summary = read_summary(out / job.name)
-        if summary is not None and summary.get("status") == "finished":
+        if summary_finished(summary):
             results.setdefault((job.oracle, job.strategy), []).append(summary)
     return results
 

@@ -19,7 +19,7 @@ LAYERS = [
     ("palsim.train",),
     ("palsim.models", "palsim.datasets"),
     ("palsim.store", "palsim.resume_check", "palsim.run_lock", "palsim.config", "palsim.registry"),
-    ("palsim.events", "palsim.seeds", "oracles", "palsim"),
+    ("palsim.events", "palsim.seeds", "palsim.errors", "palsim.values", "oracles", "palsim"),
 ]
 
 

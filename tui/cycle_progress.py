@@ -6,16 +6,16 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from palsim.events import plain
+from palsim.events import RunStatus, plain
 from tui.fit import middle_ellipsis
 from tui.run_state import Progress
 
 STATUS_STYLES = {
-    "running": "bold bright_green",
-    "finished": "bold bright_blue",
-    "interrupted": "bold yellow",
+    RunStatus.RUNNING: "bold bright_green",
+    RunStatus.FINISHED: "bold bright_blue",
+    RunStatus.INTERRUPTED: "bold yellow",
     "stalled": "bold yellow",
-    "failed": "bold bright_red",
+    RunStatus.FAILED: "bold bright_red",
     "crashed": "bold bright_red",
     "waiting": "dim",
 }

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from palsim.events import Event, EventName, plain
+from palsim.events import Event, EventName, RunStatus, plain
 from tui.event_fields import as_int, as_number, as_text, int_tuple, score_summary
 
 # A truncated last line that stays unfinished this long means the writer died mid-line;
@@ -188,7 +188,7 @@ class RunState:
             return "crashed"
         if idle > STALL_SECONDS:
             return "stalled"
-        return "running"
+        return RunStatus.RUNNING
 
     @property
     def latest_query_cycle(self) -> int | None:
@@ -275,7 +275,7 @@ def _on_cycle_finished(state: RunState, event: Event) -> None:
 
 
 def _on_run_finished(state: RunState, event: Event) -> None:
-    state.end_status = as_text(event.get("status")) or "finished"
+    state.end_status = as_text(event.get("status")) or RunStatus.FINISHED
     error = event.get("error")
     state.error = None if error is None else plain(error)
 

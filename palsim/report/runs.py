@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, read_json_object
+from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, RunStatus, read_json_object
 
 #: Configuration keys that never change a run's results, left out when runs are grouped:
 #: the seeds (a group's runs differ in them), where files live and what the run is called,
@@ -81,9 +81,9 @@ def load_run(directory: Path) -> RunResult:
     if summary is None:
         raise ValueError("summary.json is unreadable or not valid JSON")
     status = summary.get("status")
-    if status == "failed":
+    if status == RunStatus.FAILED:
         raise ValueError(f"the run failed: {summary.get('error') or 'no error recorded'}")
-    if status != "finished":
+    if status != RunStatus.FINISHED:
         raise ValueError(f"unfinished (status {status}); finish it with palsim run --resume DIR")
     config, cycles = summary.get("config"), summary.get("cycles")
     if not isinstance(config, dict) or not all(

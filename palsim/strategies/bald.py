@@ -8,13 +8,13 @@ predictive distribution where the dropout sits, at the cost of T tiny matrix pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from palsim.strategies import STRATEGIES
-from palsim.strategies.base import QueryContext, Selection, Strategy, top_k
+from palsim.strategies.base import QueryContext, Selection, Strategy, at_least, top_k
 from palsim.strategies.uncertainty import entropy_score
 from palsim.train import embed, seeded
 
@@ -62,8 +62,9 @@ def mc_dropout_probabilities(head: nn.Module, features: torch.Tensor, passes: in
 
 @dataclass(frozen=True)
 class MCDropoutOptions:
-    passes: int = 20  # stochastic forward passes of the head (T)
-    chunk: int = 4096  # pool samples per block of T passes (bounds memory at T x chunk x K)
+    passes: int = field(default=20, metadata=at_least(1))  # stochastic passes of the head (T)
+    # Pool samples per block of T passes (bounds memory at T x chunk x K).
+    chunk: int = field(default=4096, metadata=at_least(1))
 
 
 class MCDropoutStrategy(Strategy):

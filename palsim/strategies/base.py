@@ -8,6 +8,7 @@ train networks of its own (PAL, VAAL) from the pool images, seeded from ``ctx.se
 from __future__ import annotations
 
 import dataclasses
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -71,10 +72,16 @@ class Strategy(ABC):
         """Return ``budget`` distinct indices from ``ctx.unlabeled``."""
 
 
+def at_least(minimum: int) -> dict[str, int]:
+    """Field metadata: the option must be at least ``minimum`` (others: at least 0)."""
+    return {"minimum": minimum}
+
+
 def parse_options(options_type: type, raw: Mapping[str, str]) -> Any:
     """Build ``options_type`` from ``key=value`` strings, converting by the field defaults.
 
-    Unknown keys and unconvertible values raise ValueError naming the key and the valid keys.
+    Unknown keys, unconvertible values, numbers that are not finite, negative or below a
+    field's :func:`at_least` raise ValueError naming the key (and the valid keys).
     """
     fields = {f.name: f for f in dataclasses.fields(options_type)}
     values: dict[str, Any] = {}
@@ -84,7 +91,14 @@ def parse_options(options_type: type, raw: Mapping[str, str]) -> Any:
             valid = ", ".join(fields) or "none"
             raise ValueError(f"unknown strategy option {key!r}; valid options: {valid}")
         default = fields[name].default
-        values[name] = _convert(key, text, default)
+        value = _convert(key, text, default)
+        minimum = fields[name].metadata.get("minimum", 0)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and (not math.isfinite(value) or value < minimum):
+            raise ValueError(
+                f"strategy option {key}={text!r}: must be a finite number, at least {minimum}"
+            )
+        values[name] = value
     return options_type(**values)
 
 

@@ -7,12 +7,12 @@ linear in the pool and no N x N matrix is ever formed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from palsim.strategies import STRATEGIES
-from palsim.strategies.base import QueryContext, Selection, Strategy
+from palsim.strategies.base import QueryContext, Selection, Strategy, at_least
 from palsim.train import embed
 
 
@@ -78,7 +78,8 @@ def k_center_greedy(
 
 @dataclass(frozen=True)
 class CoresetOptions:
-    chunk: int = 8192  # rows per block of distances (memory ~ chunk x chunk floats at most)
+    # Rows per block of distances (memory ~ chunk x chunk floats at most).
+    chunk: int = field(default=8192, metadata=at_least(1))
 
 
 @STRATEGIES.register("coreset", "k-center greedy over task-model embeddings")

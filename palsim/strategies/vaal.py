@@ -9,7 +9,7 @@ labeled set represents worst, and they are queried. The task model is not used.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +17,7 @@ from torch import nn
 
 from palsim.events import epoch_event, phase_event
 from palsim.strategies import STRATEGIES
-from palsim.strategies.base import QueryContext, Selection, Strategy, top_k
+from palsim.strategies.base import QueryContext, Selection, Strategy, at_least, top_k
 from palsim.train import apply_batched, seeded
 
 #: Network sizes per preset: (encoder widths, latent dim, discriminator width).
@@ -108,7 +108,8 @@ class VaalOptions:
     adversary_weight: float = 1.0  # weight of the VAE's fool-the-discriminator loss
     beta: float = 1.0  # weight of the KL term of the VAE
     learning_rate: float = 5e-4  # Adam, both networks (the authors' setting)
-    batch_size: int = 64  # labeled and unlabeled samples per step, each
+    # Labeled and unlabeled samples per step, each.
+    batch_size: int = field(default=64, metadata=at_least(1))
 
 
 @STRATEGIES.register("vaal", "VAE + discriminator: query what looks least like the labeled set")

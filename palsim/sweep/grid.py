@@ -21,11 +21,13 @@ from typing import Any
 
 from palsim import store
 from palsim.config import RunConfig
-from palsim.events import CONFIG_FILE, read_json_object
+from palsim.events import CONFIG_FILE, RunStatus, is_finished, read_json_object
 from palsim.store import read_summary
 
 # Run states that `plan` assigns before anything runs.
 NEW, RESUME, DONE, CONFLICT = "new", "resume", "done", "conflict"
+#: An Outcome's status for a grid point that had finished before (the others: RunStatus).
+SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,23 @@ def grid_from_options(
     return expand_grid(base, dataset_list, strategy_list, oracle_list, seed_list)
 
 
+def check_points(points: list[GridPoint]) -> None:
+    """Check every grid point as ``palsim run`` would, before any data is loaded.
+
+    Raises ValueError naming the first bad point, so that a sweep refuses a bad grid before
+    its first run starts.
+    """
+    from palsim.runner import check, check_out
+
+    for point in points:
+        try:
+            check(point.config)
+        except ValueError as error:
+            raise ValueError(f"grid point {point.name}: {error}") from None
+    if points:
+        check_out(Path(points[0].config.out))
+
+
 def config_conflict(point: GridPoint) -> str | None:
     """How an existing run directory's settings differ from the grid point's, or None.
 
@@ -233,7 +252,7 @@ def plan_with_accuracy(
             planned.append((point, CONFLICT, conflict, None))
             continue
         summary = read_summary(point.directory)
-        if summary is not None and summary.get("status") == "finished":
+        if is_finished(summary):
             planned.append((point, DONE, None, final_accuracy(summary)))
         elif existing is not None or config_path.exists():  # exists: present but unreadable
             planned.append((point, RESUME, None, None))
@@ -269,9 +288,9 @@ def run_sweep(
     on_start(len(points), sum(1 for _, state, _, _ in skipped if state == DONE))
     for point, state, detail, accuracy in skipped:
         if state == DONE:
-            report(Outcome(point.name, "skipped", str(point.directory), accuracy))
+            report(Outcome(point.name, SKIPPED, str(point.directory), accuracy))
         else:
-            report(Outcome(point.name, "failed", str(point.directory), error=detail))
+            report(Outcome(point.name, RunStatus.FAILED, str(point.directory), error=detail))
     to_run = [point for point, state, _, _ in planned if state in (NEW, RESUME)]
     if to_run:
         run_all(to_run, report)

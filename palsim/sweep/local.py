@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
+from palsim.events import RunStatus
 from palsim.sweep.grid import GridPoint, Outcome, Report
 
 
@@ -47,10 +48,10 @@ def outcome_of(point: GridPoint, code: int, stdout: str, stderr: str, seconds: f
             pass
     directory = str(point.directory)
     if code in (130, -signal.SIGINT):
-        return Outcome(point.name, "interrupted", directory, None, seconds, "stopped")
+        return Outcome(point.name, RunStatus.INTERRUPTED, directory, None, seconds, "stopped")
     last = next((line for line in reversed(stderr.splitlines()) if line.strip()), "")
     error = f"worker exited with code {code}" + (f": {last.strip()}" if last else "")
-    return Outcome(point.name, "failed", directory, None, seconds, error)
+    return Outcome(point.name, RunStatus.FAILED, directory, None, seconds, error)
 
 
 class LocalBackend:

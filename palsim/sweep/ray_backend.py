@@ -9,8 +9,10 @@ an optional extra, imported only when this backend is used: ``pip install palsim
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
+from palsim.events import RunStatus
 from palsim.sweep.grid import GridPoint, Outcome, Report
 
 RAY_MISSING = "--backend ray needs Ray, which is not installed here: pip install palsim[ray]"
@@ -23,6 +25,31 @@ def import_ray() -> Any:
     except ImportError:
         raise ValueError(RAY_MISSING) from None
     return ray
+
+
+#: Seconds to wait for a Ray head node to accept a connection before calling it unreachable.
+CONNECT_TIMEOUT = 5.0
+
+
+def check_address(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise ValueError unless ``host:port`` (or ``ray://host:port``) accepts a connection.
+
+    ``auto`` (the running local cluster) is left to Ray. Checked before Ray starts, since
+    ``ray.init`` retries an unreachable address for a long time before it gives up.
+    """
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--address {address!r}: expected HOST:PORT, e.g. 10.0.0.5:6379, or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValueError(
+            f"--address {address}: no Ray cluster reachable there ({reason}); "
+            "start one with `ray start --head`, or leave --address out for a local Ray"
+        ) from None
 
 
 def run_task(point: dict[str, Any], threads: int) -> dict[str, Any]:
@@ -47,6 +74,8 @@ class RayBackend:
             raise ValueError(f"--runs-per-gpu {runs_per_gpu}: need at least 1")
         if cpus_per_run < 1:
             raise ValueError(f"--cpus-per-run {cpus_per_run}: need at least 1")
+        if address:
+            check_address(address)
         self.ray = import_ray()
         self.address = address
         self.runs_per_gpu = runs_per_gpu
@@ -99,4 +128,4 @@ class RayBackend:
             return Outcome(**self.ray.get(ref))
         except self.ray.exceptions.RayError as error:
             first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            return Outcome(point.name, "failed", str(point.directory), error=first_line)
+            return Outcome(point.name, RunStatus.FAILED, str(point.directory), error=first_line)

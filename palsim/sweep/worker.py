@@ -16,22 +16,22 @@ import sys
 import time
 from typing import TextIO
 
-from palsim.events import CONFIG_FILE
+from palsim.events import CONFIG_FILE, RunStatus, is_finished
 from palsim.store import read_summary
-from palsim.sweep.grid import GridPoint, Outcome, final_accuracy
+from palsim.sweep.grid import SKIPPED, GridPoint, Outcome, final_accuracy
 
 
 def run_point(point: GridPoint, threads: int) -> Outcome:
     """Run (or resume, or skip when finished) one grid point with ``threads`` CPU threads."""
     import torch
 
-    from palsim.runner import UsageError, execute, prepare, prepare_resume
+    from palsim.runner import AlreadyFinished, UsageError, execute, prepare, prepare_resume
 
     torch.set_num_threads(threads)
     directory = point.directory
     summary = read_summary(directory)
-    if summary is not None and summary.get("status") == "finished":
-        return Outcome(point.name, "skipped", str(directory), final_accuracy(summary))
+    if is_finished(summary):
+        return Outcome(point.name, SKIPPED, str(directory), final_accuracy(summary))
     started = time.perf_counter()
     try:
         resume = (directory / CONFIG_FILE).exists()
@@ -39,15 +39,17 @@ def run_point(point: GridPoint, threads: int) -> Outcome:
         summary = execute(prepared)
     except KeyboardInterrupt:
         seconds = time.perf_counter() - started
-        return Outcome(point.name, "interrupted", str(directory), None, seconds, "stopped")
+        return Outcome(point.name, RunStatus.INTERRUPTED, str(directory), None, seconds, "stopped")
+    except AlreadyFinished as finished:
+        return Outcome(point.name, SKIPPED, str(directory), final_accuracy(finished.summary))
     except UsageError as error:
-        return Outcome(point.name, "failed", str(directory), error=str(error))
+        return Outcome(point.name, RunStatus.FAILED, str(directory), error=str(error))
     except Exception as error:  # a failed run is reported; the sweep goes on
         seconds = time.perf_counter() - started
         message = f"{type(error).__name__}: {error}"
-        return Outcome(point.name, "failed", str(directory), None, seconds, message)
+        return Outcome(point.name, RunStatus.FAILED, str(directory), None, seconds, message)
     seconds = time.perf_counter() - started
-    return Outcome(point.name, "finished", str(directory), final_accuracy(summary), seconds)
+    return Outcome(point.name, RunStatus.FINISHED, str(directory), final_accuracy(summary), seconds)
 
 
 def serve(threads: int, points: TextIO, outcomes: TextIO) -> int:

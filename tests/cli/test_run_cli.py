@@ -22,6 +22,22 @@ def test_run_json_prints_only_the_summary_on_stdout(tmp_path) -> None:
     assert [cycle["labeled"] for cycle in summary["cycles"]] == [60, 120]
     assert (tmp_path / "cli" / "summary.json").exists()
     assert "cycle 1: labeled 120, test accuracy" in result.stderr
+    # Resuming a finished run says so in one line, exits 0 and changes nothing.
+    before = (tmp_path / "cli" / "events.jsonl").read_bytes()
+    again = runner.invoke(app, ["run", "--resume", str(tmp_path / "cli"), "--json"])
+    assert again.exit_code == 0
+    assert again.stderr == f"run {tmp_path / 'cli'} is already finished; nothing to resume\n"
+    assert json.loads(again.stdout) == summary
+    assert (tmp_path / "cli" / "events.jsonl").read_bytes() == before
+
+
+def test_debug_shows_the_traceback_of_bad_input_too(tmp_path) -> None:
+    from palsim.errors import UsageError
+
+    with pytest.raises(UsageError, match="--epochs 0: must be at least 1"):
+        main(["run", "--epochs", "0", "--out", str(tmp_path), "--debug"])
+    assert main(["run", "--epochs", "0", "--out", str(tmp_path)]) == 2
+    assert not any(tmp_path.iterdir())
 
 
 @requires_fashion_mnist
@@ -37,14 +53,19 @@ def test_run_json_prints_only_the_summary_on_stdout(tmp_path) -> None:
         (["--oracle", "sometimes"], "error: unknown oracle spec 'sometimes'; valid forms: perfect"),
         (
             ["--budget", "5000"],
-            "error: initial set (60) + 2 queries of 5000 = 10060 samples exceeds the pool of 600",
+            "error: initial set (60) + one query of 5000 = 5060 samples exceeds the pool of 600, "
+            "whatever the number of cycles; lower --budget or --initial, or raise --pool-size",
+        ),
+        (
+            ["--budget", "300"],
+            "error: initial set (60) + 2 queries of 300 = 660 samples exceeds the pool of 600; "
+            "at most 2 cycles fit",
         ),
         (["--initial", "-0.1"], "error: initial '-0.1' must not be negative"),
         (
             ["--data-dir", "/no/such/folder"],
             "error: --data-dir '/no/such/folder' is not a readable directory",
         ),
-        (["--device", "tpu"], "error: unknown device 'tpu'; choose one of: auto, cpu, cuda"),
         (
             ["--precision", "fp16"],
             "error: unknown precision 'fp16'; choose one of: auto, fp32, bf16",
@@ -75,6 +96,11 @@ def test_existing_run_name_is_refused(tmp_path) -> None:
     [
         (["run", "--no-such-option"], "error: No such option: --no-such-option"),
         (["run", "--cycles", "many"], "error: Invalid value for '--cycles'"),
+        (
+            ["run", "--device", "tpu"],
+            "error: Invalid value for '--device': 'tpu' is not one of 'auto', 'cpu', 'cuda'.",
+        ),
+        (["sweep", "--backend", "slurm"], "error: Invalid value for '--backend': 'slurm' is not"),
         (["frobnicate"], "error: No such command 'frobnicate'"),
     ],
 )
@@ -104,6 +130,32 @@ def test_version_and_help() -> None:
     assert runner.invoke(app, ["--version"]).stdout.strip() == "palsim 0.1.0"
     result = runner.invoke(app, ["run", "--help"])
     assert result.exit_code == 0 and "Example: palsim run" in result.stdout
+    assert runner.invoke(app, ["run", "-h"]).stdout == result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_run_and_sweep_share_each_study_option_and_its_help(command) -> None:
+    from palsim.cli.options import STUDY_OPTIONS
+
+    help_text = " ".join(runner.invoke(app, [command, "--help"]).stdout.split())
+    for option in STUDY_OPTIONS:
+        assert " ".join(option.help.split()) in help_text, option.key
+    assert "--preset <auto|quick|paper>" in help_text
+    assert "--device <auto|cpu|cuda>" in help_text
+
+
+def test_shell_completion_offers_the_choices_of_an_option() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_PALSIM_COMPLETE": "complete_bash",
+           "COMP_WORDS": "palsim run --device ", "COMP_CWORD": "3"}
+    code = "import sys; from palsim.cli import main; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.stdout.split() == ["auto", "cpu", "cuda"]
+    result = runner.invoke(app, ["--show-completion", "bash"])
+    assert result.exit_code == 0
 
 
 def test_help_does_not_import_torch() -> None:

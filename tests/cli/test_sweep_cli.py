@@ -106,7 +106,14 @@ def test_dry_run_lists_the_plan(tmp_path) -> None:
         (["--strategy", "random,oracle-peek"],
          "error: unknown strategy 'oracle-peek'; choose one of: "),
         (["--jobs", "0"], "error: --jobs 0: need at least 1 worker\n"),
-        (["--backend", "slurm"], "error: unknown backend 'slurm'; choose one of: local, ray\n"),
+        (["--oracle", "nosiy:0.2"], "error: grid point fashion-mnist-entropy-nosiy_0.2-s0: "
+         "unknown oracle spec 'nosiy:0.2'; valid forms: perfect"),
+        (["--oracle", "noisy:0.1,noisy:0.2x"],
+         "error: grid point fashion-mnist-entropy-noisy_0.2x-s0: bad oracle spec 'noisy:0.2x': "
+         "'0.2x' is not a number"),
+        (["--strategy", "bald", "-S", "passes=0"], "error: grid point "
+         "fashion-mnist-bald-perfect-s0: strategy option passes='0': must be a finite number, "
+         "at least 1\n"),
         (["--backend", "ray", "--jobs", "2"],
          "error: --jobs is for --backend local; Ray schedules by --cpus-per-run\n"),
         (["--initial", "-3"], "error: initial '-3' must not be negative\n"),

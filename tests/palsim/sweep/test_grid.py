@@ -176,16 +176,18 @@ def test_make_backend_refuses_unknown_names_and_bad_jobs() -> None:
 
 def test_progress_prints_plain_lines_and_counts(tmp_path) -> None:
     stream = (tmp_path / "log").open("w+")
-    progress = SweepProgress(stream=stream, live=False)
+    now = [0.0]  # a fake clock: seconds since the sweep started
+    progress = SweepProgress(stream=stream, live=False, clock=lambda: now[0])
     progress.start(3, 1)
     progress.outcome(Outcome("a", "skipped", "d", 0.8))
+    now[0] = 40.0  # one run took 40 s, one is left
     progress.outcome(Outcome("b", "finished", "d", 0.81234, 12.34))
     progress.outcome(Outcome("c", "failed", "d", error="ValueError: bad"))
     closing = progress.close("runs")
     stream.seek(0)
     assert stream.read().splitlines() == [
         "[1/3] skipped a: already finished, final accuracy 0.8000",
-        "[2/3] finished b: final accuracy 0.8123 (12.3 s)",
+        "[2/3] finished b: final accuracy 0.8123 (12.3 s); about 40 s left",
         "[3/3] failed c: ValueError: bad",
         closing,
     ]

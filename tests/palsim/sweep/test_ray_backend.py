@@ -91,3 +91,33 @@ def test_ray_and_matplotlib_are_imported_only_when_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_unreachable_address_is_one_line_before_ray_starts() -> None:
+    import socket
+
+    from palsim.sweep.ray_backend import check_address
+
+    with socket.socket() as probe:  # a port that nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ValueError) as error:
+        check_address(f"127.0.0.1:{port}", timeout=1.0)
+    assert str(error.value) == (
+        f"--address 127.0.0.1:{port}: no Ray cluster reachable there (Connection refused); "
+        "start one with `ray start --head`, or leave --address out for a local Ray"
+    )
+    with pytest.raises(ValueError, match="expected HOST:PORT"):
+        check_address("ray://headnode")
+    check_address("auto")  # left to Ray
+
+
+def test_a_listening_address_passes() -> None:
+    import socket
+
+    from palsim.sweep.ray_backend import check_address
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        check_address(f"ray://127.0.0.1:{server.getsockname()[1]}", timeout=1.0)
