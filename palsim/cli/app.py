@@ -142,10 +142,11 @@ def realise_oracle(
     spec: str, dataset_name: str, data_dir: str | None, noise_seed: int
 ) -> tuple[Any, list[str], list[str]]:
     """The oracle built for a dataset and supplied with its per-sample inputs."""
+    import torch
+
     import oracles
     from palsim.datasets import DatasetNotFound, load_dataset
     from palsim.oracle_inputs import supply_inputs
-    import torch
 
     try:
         data = load_dataset(dataset_name, Path(data_dir) if data_dir else None)
