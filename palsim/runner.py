@@ -170,15 +170,25 @@ def prepare_resume(directory: Path, overrides: dict[str, Any] | None = None) -> 
     """
     if not (directory / CONFIG_FILE).is_file():
         raise UsageError(f"--resume {directory}: not a run directory (no {CONFIG_FILE})")
-    summary = read_summary(directory)
-    if summary is not None and is_finished(summary):
-        raise AlreadyFinished(directory, summary)
     saved = read_json_object(directory / CONFIG_FILE)
     if saved is None:
         raise UsageError(
             f"--resume {directory}: {CONFIG_FILE} is unreadable or not a JSON object; "
             + start_over(directory)
         )
+    summary = read_summary(directory)
+    if summary is not None and is_finished(summary):
+        # Finished only if the checkpoint agrees: an edited summary is refused, not trusted.
+        done = read_json_object(directory / CHECKPOINT_FILE) or {}
+        if (
+            done.get("next_cycle") != saved.get("cycles")
+            or done.get("records") != summary.get("cycles")
+        ):
+            raise UsageError(
+                f"--resume {directory}: summary.json says finished but disagrees with "
+                f"{CHECKPOINT_FILE}; " + start_over(directory)
+            )
+        raise AlreadyFinished(directory, summary)
     try:
         check_resume_options(directory, overrides or {})
     except ValueError as error:

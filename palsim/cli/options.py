@@ -80,12 +80,12 @@ STUDY_OPTIONS = (
         ("--exclude-classes",),
         "Keep classes out of the initial set: 3,5 or random:2.",
     ),
-    StudyOption("relabel", str, (), "Re-ask given labels: none | random | disagree [none]."),
+    StudyOption("relabel", str, (), "Ask again for given labels: none | random | disagree [none]."),
     StudyOption(
         "relabel_share",
         float,
         ("--relabel-share",),
-        "Fraction of each cycle's budget spent re-asking [0].",
+        "Fraction of each cycle's budget spent asking again [0].",
     ),
     StudyOption("out", str, (), "Folder of run directories [runs]."),
 )
