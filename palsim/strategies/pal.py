@@ -60,9 +60,10 @@ PAPER_EPOCHS = 100  # scorer epochs per cycle in the authors' CIFAR-10 code
 QUICK_EPOCHS = 8  # CPU preset: passes over the labeled set, once the floor is reached
 #: Scorer optimizer steps at least, per preset: the knee of the measured rotation-accuracy
 #: curve (docs/training.md); on paper the authors' 100 epochs are far above it at 10% labels.
+#: Never above the run's own floor (``--min-steps``; 0 there means epochs only, everywhere).
 MIN_STEPS = {"quick": 400, "paper": 2000}
-#: Fine-tuning steps at least and its lr scale: the authors' 5 epochs at 0.1 x lr are 5 to 10
-#: steps on a CPU-sized sub-query and barely move S_D (docs/pal.md, deviations).
+#: Fine-tuning steps at least (same cap) and its lr scale: the authors' 5 epochs at 0.1 x lr
+#: are 10 to 30 steps on a quick sub-query and barely move S_D (docs/pal.md, deviations).
 FINETUNE_STEPS = {"quick": 30, "paper": 0}
 FINETUNE_LR_SCALE = {"quick": 0.5, "paper": 0.1}
 QUICK_SUBQUERIES = 4  # quick preset: the budget in 4 sub-queries
@@ -77,11 +78,11 @@ class PalOptions:
     backbone: str = "auto"  # auto | small-cnn | resnet18; auto: resnet18, small-cnn on quick
     width: int = 0  # backbone width; 0: the backbone's own (32 small-cnn, 64 resnet18)
     epochs: int = 0  # scorer epochs per cycle; 0: 100 on paper (authors' code), 8 on quick
-    min_steps: int = 0  # scorer optimizer steps at least; 0: the preset's (MIN_STEPS)
+    min_steps: int = 0  # scorer optimizer steps at least; 0: MIN_STEPS, capped by --min-steps
     learning_rate: float = 0.0  # scorer peak lr; 0: 0.01 on paper (authors' code), 0.05 on quick
     batch_size: int = 0  # scorer images per step, x4 rotations; 0: 64 (authors' code)
     finetune_epochs: int = 5  # rotation-only epochs before each later sub-query (paper, code)
-    finetune_steps: int = 0  # rotation-only steps at least; 0: the preset's (FINETUNE_STEPS)
+    finetune_steps: int = 0  # rotation-only steps at least; 0: FINETUNE_STEPS, same cap
     finetune_lr_scale: float = 0.0  # fine-tuning lr / scorer lr; 0: the preset's (authors': 0.1)
     lambda_rot: float = 1.0  # weight of S_S in the first round (authors' code)
     lambda_kl: float = 1.0  # weight of S_C in the first round (authors' code)
@@ -116,11 +117,11 @@ def resolve(options: PalOptions, ctx: QueryContext, budget: int) -> ResolvedPal:
     preset = "quick" if quick else "paper"
     training = ScorerTraining(
         epochs=options.epochs or (QUICK_EPOCHS if quick else PAPER_EPOCHS),
-        min_steps=options.min_steps or MIN_STEPS[preset],
+        min_steps=options.min_steps or min(MIN_STEPS[preset], ctx.train.min_steps),
         batch_size=options.batch_size or 64,
         learning_rate=options.learning_rate or (0.05 if quick else 0.01),
         finetune_epochs=options.finetune_epochs,
-        finetune_steps=options.finetune_steps or FINETUNE_STEPS[preset],
+        finetune_steps=options.finetune_steps or min(FINETUNE_STEPS[preset], ctx.train.min_steps),
         finetune_lr_scale=options.finetune_lr_scale or FINETUNE_LR_SCALE[preset],
         augment=options.augment,
     )

@@ -27,7 +27,8 @@ SIZES = {"quick": ((16, 32, 64), 16, 64), "paper": ((128, 256, 512, 1024), 32, 5
 #: Training epochs on every preset but paper (which takes the task model's epochs).
 QUICK_EPOCHS = 3
 #: Optimizer steps (one VAE and one discriminator update each) at least, whatever the pool
-#: size: a small pool must not shrink the adversarial game to a few dozen steps.
+#: size: a small pool must not shrink the adversarial game to a few dozen steps. Never above
+#: the run's own floor (``--min-steps``; 0 there means epochs only, everywhere).
 MIN_STEPS = 400
 #: The discriminator counts as near chance above this share of ln 2 (its loss at chance).
 CHANCE_SHARE = 0.97
@@ -110,7 +111,7 @@ def unlabeled_score(labeled_logits: torch.Tensor) -> torch.Tensor:
 @dataclass(frozen=True)
 class VaalOptions:
     epochs: int = 0  # passes of pool-size samples; 0: 3 on quick, the task model's on paper
-    min_steps: int = MIN_STEPS  # VAE + discriminator steps at least, however small the pool
+    min_steps: int = 0  # VAE + discriminator steps at least; 0: MIN_STEPS, capped by --min-steps
     latent_dim: int = 0  # VAE latent size; 0: 16 on quick, 32 (the paper's) on paper
     width: int = 0  # first encoder width (doubling per layer); 0: 16 quick, 128 paper
     adversary_weight: float = 1.0  # weight of the VAE's fool-the-discriminator loss
@@ -181,8 +182,8 @@ class VaalStrategy(Strategy):
         vae_optimizer = torch.optim.Adam(vae.parameters(), lr=options.learning_rate)
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=options.learning_rate)
         per_epoch = math.ceil(len(ctx.pool_images) / options.batch_size)
-        remaining = planned_steps(len(ctx.pool_images), options.batch_size, epochs,
-                                  options.min_steps)  # fmt: skip
+        floor = options.min_steps or min(MIN_STEPS, ctx.train.min_steps)
+        remaining = planned_steps(len(ctx.pool_images), options.batch_size, epochs, floor)
         epochs = math.ceil(remaining / per_epoch)
         detail = f"VAE {'-'.join(str(width) for width in widths)} + discriminator, {epochs} epochs"
         ctx.emit(phase_event(cycle=ctx.cycle, phase="vaal", detail=detail))

@@ -268,3 +268,26 @@ def test_palsim_run_with_pal_through_the_cli(tmp_path) -> None:  # type: ignore[
     events = read_events(tmp_path / "pal")
     phases = {e["phase"] for e in events if e["event"] == EventName.PHASE}
     assert {"scorer", "score", "finetune"} <= phases
+
+
+def test_select_reports_the_scorers_diagnostics() -> None:
+    selection = PalStrategy({**TINY, "subquery_size": "4"}).select(make_context(), 10)
+    values = dict(selection.diagnostics)
+    for key in ("pal_rotation_accuracy_labeled", "pal_rotation_accuracy_pool",
+                "pal_class_accuracy_labeled"):  # fmt: skip
+        assert 0.0 <= values[key] <= 1.0
+    assert len(values["pal_rotation_accuracy_pool_by_class"]) == 3  # one entry per class
+    # Sub-queries 2 and 3 were preceded by fine-tuning: its shifts are reported.
+    assert {"pal_finetune_shift_picked", "pal_finetune_shift_rest"} <= set(values)
+    # One epoch on 40 random images cannot tell rotations apart: the warning says so.
+    if values["pal_rotation_accuracy_labeled"] < 0.4375:
+        assert any("rotation accuracy" in line for line in selection.warnings)
+
+
+def test_finetuning_steps_reach_their_floor_and_lower_the_picked_samples_scores() -> None:
+    """With 200 steps of rotation-only fine-tuning on the first sub-query, the picked
+    samples become easy to rotate for the fine-tuned copy: their S_D falls below S_S."""
+    options = {**TINY, "epochs": "3", "subquery_size": "8", "finetune_steps": "200",
+               "finetune_lr_scale": "1.0"}  # fmt: skip
+    selection = PalStrategy(options).select(make_context(), 16)
+    assert selection.diagnostics["pal_finetune_shift_picked"] < -0.05
