@@ -164,7 +164,7 @@ class VaalStrategy(Strategy):
         chosen = top_k(scores, ctx.unlabeled, budget)
         diagnostics = {"vaal_discriminator_loss": critic_loss_value,
                        "vaal_discriminator_chance_loss": BINARY_CHANCE_LOSS}  # fmt: skip
-        warnings = ()
+        warnings: tuple[str, ...] = ()
         if critic_loss_value > CHANCE_SHARE * BINARY_CHANCE_LOSS:
             warnings = (f"VAAL discriminator ends the cycle near chance: loss "
                         f"{critic_loss_value:.3f} (chance {BINARY_CHANCE_LOSS:.3f})",)  # fmt: skip
