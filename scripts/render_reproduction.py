@@ -5,7 +5,8 @@ Reads every run under ``ROOT`` (``summary.json`` and the query events), groups r
 initial set and noise), and writes Markdown: accuracy per cycle, paired differences to the
 baseline with 95% t-intervals across seeds, and the per-cycle diagnostics of every network.
 
-    python scripts/render_reproduction.py runs-repro/main --doc docs/reproduction.md
+    python scripts/render_reproduction.py runs-repro/main --doc docs/reproduction.md \
+        --csv docs/reproduction/results.csv
 """
 
 from __future__ import annotations
@@ -170,13 +171,35 @@ def render(runs: Runs, baseline: str) -> str:
     return "\n".join(out)
 
 
+def write_csv(runs: Runs, path: Path) -> None:
+    """One row per run and cycle: accuracy and the scalar diagnostics (a small result table)."""
+    import csv
+
+    keys = sorted({key for group in runs.values() for summary in group.values()
+                   for cycle in summary["cycles"] for key, value in cycle["diagnostics"].items()
+                   if isinstance(value, float)})  # fmt: skip
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["oracle", "strategy", "seed", "cycle", "labeled", "test_accuracy", *keys])
+        for (oracle, strategy), group in sorted(runs.items()):
+            for seed, summary in sorted(group.items()):
+                for cycle in summary["cycles"]:
+                    values = [cycle["diagnostics"].get(key, "") for key in keys]
+                    writer.writerow([oracle, strategy, seed, cycle["cycle"], cycle["labeled"],
+                                     cycle["test_accuracy"], *values])  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("root", help="folder of the study's run folders")
     parser.add_argument("--baseline", default="random")
     parser.add_argument("--doc", default=None, help="Markdown file whose marked part to replace")
+    parser.add_argument("--csv", default=None, help="also write per-run, per-cycle results here")
     args = parser.parse_args()
-    text = render(load(Path(args.root)), args.baseline)
+    runs = load(Path(args.root))
+    if args.csv:
+        write_csv(runs, Path(args.csv))
+    text = render(runs, args.baseline)
     if args.doc is None:
         print(text)
         return
