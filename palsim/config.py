@@ -183,6 +183,7 @@ _LEAST = {
     "cycles": 1,
     "pool_size": 2,
     "epochs": 1,
+    "min_steps": 0,  # 0: epochs alone decide
     "batch_size": 1,
     "eval_batch_size": 1,
     "test_size": 1,  # an empty test split has no accuracy (NaN, which JSON cannot hold)
