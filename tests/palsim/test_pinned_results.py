@@ -30,6 +30,6 @@ def test_tiny_study_gives_the_pinned_accuracies(tmp_path, strategy: str, oracle:
     assert result.exit_code == 0, result.output
     cycles = json.loads(result.stdout)["cycles"]
     accuracies, noisy = PINNED[(strategy, oracle)]
-    print([round(cycle["test_accuracy"], 4) for cycle in cycles])
+    print([round(cycle["test_accuracy"], 4) for cycle in cycles], [cycle["noisy_labels"] for cycle in cycles])
     assert [round(cycle["test_accuracy"], 4) for cycle in cycles] == accuracies
     assert [cycle["noisy_labels"] for cycle in cycles] == noisy
