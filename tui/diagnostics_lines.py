@@ -41,6 +41,8 @@ def diagnostics_lines(record: dict[str, Any] | None) -> list[Text]:
     warnings = record.get("warnings")
     if isinstance(warnings, list):
         lines += [
-            Text(f"! {plain(line)}", style=WARNING_STYLE) for line in warnings if isinstance(line, str)
+            Text(f"! {plain(line)}", style=WARNING_STYLE)
+            for line in warnings
+            if isinstance(line, str)
         ]
     return lines
