@@ -20,13 +20,14 @@ from palsim.values import Amount, ClassChoice, check_run_name, parse_amount, par
 
 # --- Presets: the only table of preset values; resolve_preset is the only reader. -------------
 PRESETS: dict[str, dict[str, Any]] = {
-    # Sized for a 2-core CPU: a 10k pool of Fashion-MNIST, 4 cycles in about two minutes.
+    # Sized for a 2-core CPU: a 10k pool of Fashion-MNIST, 4 cycles in about a minute.
     "quick": {
         "initial": "500",
         "budget": "500",
         "cycles": 4,
         "pool_size": 10_000,
-        "epochs": 15,
+        "epochs": 30,  # lengthens training past the floor from about 1,000 labels on
+        "min_steps": 500,  # the knee of docs/training.md's curve at small labeled sets
         "batch_size": 64,
         "learning_rate": 0.05,
         # 128: no page faults and the best images/s on this CPU (docs/benchmarks.md)
@@ -39,6 +40,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "cycles": 7,
         "pool_size": None,
         "epochs": 100,
+        "min_steps": 2000,  # only binds below about 2,600 labels (100 epochs of batch 128)
         "batch_size": 128,
         "learning_rate": 0.1,
         "eval_batch_size": 2048,
@@ -67,7 +69,8 @@ class RunConfig:
     budget: str | None = None  # samples queried per cycle: fraction or count
     cycles: int | None = None  # training rounds; the last one does not query
     pool_size: int | None = None  # random subsample of the training split; None: all of it
-    epochs: int | None = None  # task-model epochs per cycle
+    epochs: int | None = None  # task-model epochs per cycle, unless min_steps asks for more
+    min_steps: int | None = None  # task-model optimizer steps per cycle at least (0: epochs only)
     batch_size: int | None = None  # task-model SGD batch
     learning_rate: float | None = None  # task-model peak learning rate
     eval_batch_size: int | None = None  # batch for scoring the pool and the test split
@@ -180,6 +183,7 @@ _LEAST = {
     "cycles": 1,
     "pool_size": 2,
     "epochs": 1,
+    "min_steps": 0,  # 0: epochs alone decide
     "batch_size": 1,
     "eval_batch_size": 1,
     "test_size": 1,  # an empty test split has no accuracy (NaN, which JSON cannot hold)

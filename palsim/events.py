@@ -31,9 +31,12 @@ Events, in the order a run emits them:
   ``noise_rate`` (noisy_labels / labeled, the realised rate), ``queried`` (samples queried at
   the end of this cycle; 0 in the last cycle), ``query_noisy`` (wrong answers among them),
   ``label_cost`` (cost of this cycle's answers), ``total_label_cost`` (all answers so far,
-  the initial set included), ``train_seconds``, ``query_seconds``, with ``--relabel``
-  ``reasked``, ``reask_changed``, ``served_noise_before``, ``served_noise_after``, and,
-  when a strategy tracks them, extra keys (for example ``novel_found``).
+  the initial set included), ``train_seconds``, ``query_seconds``, ``diagnostics`` (how
+  well each network learned, flat name -> number or list; docs/training.md lists them),
+  ``warnings`` (lines about networks near chance), with ``--relabel`` ``reasked``,
+  ``reask_changed``, ``served_noise_before``, ``served_noise_after``, and, when a strategy
+  tracks them, extra keys (for example ``novel_found``).
+- ``warning``: ``cycle``, ``message`` (one line: a network ended the cycle near chance).
 - ``run_finished``: ``status`` (``finished``, ``interrupted`` or ``failed``), ``error``.
 
 Each constructor takes its fields as keyword arguments and passes any further keyword
@@ -68,6 +71,7 @@ class EventName(StrEnum):
     QUERY = "query"
     CYCLE_FINISHED = "cycle_finished"
     RUN_FINISHED = "run_finished"
+    WARNING = "warning"
 
 
 EVENTS_FILE = "events.jsonl"
@@ -184,6 +188,11 @@ def query_event(
 
 def cycle_finished_event(*, record: dict[str, Any], **extra: Any) -> Event:
     return make_event(EventName.CYCLE_FINISHED, record=record, **extra)
+
+
+def warning_event(*, cycle: int, message: str, **extra: Any) -> Event:
+    """A network ended ``cycle`` near chance on its own training data (one line)."""
+    return make_event(EventName.WARNING, cycle=cycle, message=message, **extra)
 
 
 def run_finished_event(*, status: RunStatus, error: str | None, **extra: Any) -> Event:

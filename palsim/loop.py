@@ -19,6 +19,7 @@ import torch
 from oracles import Answer, Oracle
 from palsim.config import Resolved, RunConfig
 from palsim.datasets import Dataset
+from palsim.diagnostics import chance_warning, fit_on_labels
 from palsim.events import (
     Event,
     cycle_finished_event,
@@ -28,6 +29,7 @@ from palsim.events import (
     phase_event,
     query_event,
     run_started_event,
+    warning_event,
 )
 from palsim.models import build_model, channel_stats, choose_model
 from palsim.relabel import reask_count, reask_labeled
@@ -266,7 +268,8 @@ def run_study(
     mean, std = channel_stats(dataset.train_images)
     model_name = choose_model(config.model, dataset.image_shape, config.preset)
     settings = TrainSettings(config.epochs, config.batch_size, config.learning_rate,
-                             config.eval_batch_size, config.augment)
+                             config.eval_batch_size, config.augment,
+                             config.min_steps or 0)
     initial_fields: Event | None = None
     if state is None:
         state, initial_fields = initial_state(study, pool_labels)
@@ -310,9 +313,8 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
     emit(phase_event(cycle=cycle, phase="train", detail=f"{model_name} on {len(labeled)}"))
     started = time.perf_counter()
 
-    def on_epoch(epoch: int, loss: float) -> None:
-        emit(epoch_event(cycle=cycle, phase="train", epoch=epoch,
-                         epochs=settings.epochs, loss=loss))
+    def on_epoch(epoch: int, epochs: int, loss: float) -> None:
+        emit(epoch_event(cycle=cycle, phase="train", epoch=epoch, epochs=epochs, loss=loss))
 
     with seeded(derive_seed(seed, cycle, "model")):
         network = build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
@@ -322,11 +324,17 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
                          torch_generator(seed, cycle, "augment"), on_epoch)
     train_seconds = time.perf_counter() - started
 
-    # 2. Evaluate on the clean test split (no augmentation).
+    # 2. Evaluate on the clean test split (no augmentation), and on its own training data.
     test_images, test_labels = inputs.test_images, inputs.test_labels
     emit(phase_event(cycle=cycle, phase="evaluate", detail=f"{len(test_labels)} test images"))
     test_accuracy = accuracy(model, test_images, test_labels, settings.eval_batch_size)
     emit(evaluated_event(cycle=cycle, labeled=len(labeled), test_accuracy=test_accuracy))
+    true = torch.from_numpy(pool_labels[np.array(state.labeled)]).to(device)
+    batch = settings.eval_batch_size
+    diagnostics: dict[str, Any] = fit_on_labels(model, pool_images[labeled], labels, true, batch)
+    classes = study.dataset.num_classes
+    accuracy_given = diagnostics["train_accuracy"]
+    warnings = [chance_warning("task model", "accuracy on its labels", accuracy_given, classes)]
 
     # 3. Query and annotate, except after the last training round.
     record = cycle_record(study, state, cycle, test_accuracy, pool_labels, train_seconds)
@@ -338,6 +346,8 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         with seeded(derive_seed(seed, cycle, "strategy-torch")):
             selection = study.strategy.select(context, new_count)
         chosen = check_selection(selection, context.unlabeled, new_count, config.strategy)
+        diagnostics.update(selection.diagnostics)
+        warnings += selection.warnings
         emit(phase_event(cycle=cycle, phase="annotate", detail=config.oracle))
         relabel = reask(study, state, cycle, pool_images, pool_labels, model, settings, record)
         fields = annotate(study, chosen, pool_labels, cycle)
@@ -358,6 +368,10 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
                       query_seconds=query_seconds)
     record["total_label_cost"] = state.total_label_cost
+    record["diagnostics"] = diagnostics
+    record["warnings"] = [line for line in warnings if line]
+    for line in record["warnings"]:
+        emit(warning_event(cycle=cycle, message=line))
     state.records.append(record)
     state.next_cycle = cycle + 1
 

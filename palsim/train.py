@@ -21,25 +21,28 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-EpochCallback = Callable[[int, float], None]  # (1-based epoch, mean loss)
+EpochCallback = Callable[[int, int, float], None]  # (1-based epoch, planned epochs, mean loss)
 
 
 @dataclass(frozen=True)
 class TrainSettings:
     """How the task model was trained this cycle; strategies that train networks start here."""
 
-    epochs: int  # passes over the labeled set per cycle
+    epochs: int  # passes over the labeled set per cycle, unless min_steps asks for more
     batch_size: int  # samples per SGD step
     learning_rate: float  # peak learning rate of the task model
     eval_batch_size: int  # samples per forward pass when scoring the pool
     augment: bool  # random crop and flip during training
+    min_steps: int = 0  # floor of optimizer steps per cycle, whatever the labeled-set size
 
 
-class EpochSettings(Protocol):
-    """What :func:`train_epochs` reads (TrainSettings and PAL's ScorerTraining both have it)."""
+class StepSettings(Protocol):
+    """What :func:`train_steps` reads (TrainSettings and PAL's ScorerTraining both have it)."""
 
     @property
     def epochs(self) -> int: ...
+    @property
+    def min_steps(self) -> int: ...
     @property
     def batch_size(self) -> int: ...
     @property
@@ -65,6 +68,18 @@ def precision(name: str) -> Iterator[None]:
         yield
     finally:
         _BF16.reset(token)
+
+
+def planned_steps(count: int, batch_size: int, epochs: int, min_steps: int) -> int:
+    """Optimizer steps for ``count`` items: ``max(min_steps, epochs x batches per epoch)``.
+
+    Epochs alone collapse on a small labeled set (200 labels x 10 epochs at batch 64 is 40
+    steps); the floor gives every labeled size enough updates, and ``epochs`` still lengthens
+    training once the set is large. docs/training.md shows the measured curve behind the floors.
+    """
+    if count < 1 or batch_size < 1:
+        raise ValueError(f"need at least one item and batch size, got {count}, {batch_size}")
+    return max(min_steps, epochs * math.ceil(count / batch_size))
 
 
 def autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
@@ -145,34 +160,42 @@ def warmup_cosine(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def train_epochs(
+def train_steps(
     model: nn.Module,
     count: int,
-    settings: EpochSettings,
+    settings: StepSettings,
     generator: torch.Generator,
     batch_loss: Callable[[torch.Tensor], torch.Tensor],
     on_epoch: EpochCallback | None = None,
     min_batch: int = 2,
 ) -> float:
-    """SGD over ``count`` items for ``settings.epochs``; ``batch_loss(index)`` gives a loss.
+    """SGD over ``count`` items for :func:`planned_steps` steps; ``batch_loss(index)`` gives a loss.
 
-    Nesterov SGD with weight decay, linear warm-up then cosine decay, bf16 autocast on CUDA.
-    Batches smaller than ``min_batch`` are skipped (a batch of one breaks BatchNorm; it is at
-    most one sample per epoch). Returns the last epoch's mean loss.
+    Nesterov SGD with weight decay, linear warm-up then cosine decay over the planned steps,
+    bf16 autocast on CUDA. Passes over the items are reshuffled; the last one stops where the
+    steps run out. Batches smaller than ``min_batch`` are skipped (a batch of one breaks
+    BatchNorm; it is at most one sample per pass). Returns the last pass's mean loss.
     """
+    if count < min_batch:
+        raise ValueError(f"training needs at least {min_batch} items, got {count}")
     device = next(model.parameters()).device
     optimizer = make_optimizer(model, settings.learning_rate)
-    total = math.ceil(count / settings.batch_size) * settings.epochs
+    total = planned_steps(count, settings.batch_size, settings.epochs, settings.min_steps)
+    full_batches, last = divmod(count, settings.batch_size)
+    per_epoch = full_batches + (1 if last >= min_batch else 0)
+    epochs = math.ceil(total / per_epoch)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: warmup_cosine(step, total, warmup=max(1, total // 20))
     )
     model.train()
-    epoch_loss = float("nan")
-    for epoch in range(1, settings.epochs + 1):
-        loss_sum = torch.zeros((), device=device)
+    epoch_loss, step = float("nan"), 0
+    for epoch in range(1, epochs + 1):
+        loss_sum, seen = torch.zeros((), device=device), 0
         for index in batches(count, settings.batch_size, generator):
             if len(index) < min_batch:
                 continue
+            if step == total:
+                break
             index = index.to(device)
             with autocast(device):
                 loss = batch_loss(index)
@@ -181,9 +204,11 @@ def train_epochs(
             optimizer.step()
             schedule.step()
             loss_sum += loss.detach() * len(index)
-        epoch_loss = float(loss_sum) / max(1, count)
+            seen += len(index)
+            step += 1
+        epoch_loss = float(loss_sum) / max(1, seen)
         if on_epoch is not None:
-            on_epoch(epoch, epoch_loss)
+            on_epoch(epoch, epochs, epoch_loss)
     model.eval()
     return epoch_loss
 
@@ -210,7 +235,7 @@ def train_classifier(
             batch = random_crop_flip(batch, generator, pad)
         return F.cross_entropy(model(batch), labels[index])
 
-    return train_epochs(model, len(images), settings, generator, batch_loss, on_epoch)
+    return train_steps(model, len(images), settings, generator, batch_loss, on_epoch)
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:

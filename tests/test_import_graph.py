@@ -15,7 +15,7 @@ LAYERS = [
     ("tui", "palsim.sweep", "palsim.report"),
     ("palsim.runner",),
     ("palsim.loop", "palsim.oracle_inputs", "palsim.reference"),
-    ("palsim.strategies", "palsim.relabel"),
+    ("palsim.strategies", "palsim.relabel", "palsim.diagnostics"),
     ("palsim.train",),
     ("palsim.models", "palsim.datasets"),
     ("palsim.store", "palsim.resume_check", "palsim.run_lock", "palsim.config", "palsim.registry"),

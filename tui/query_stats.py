@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from palsim.events import plain
+from tui.diagnostics_lines import diagnostics_lines
 from tui.run_state import CycleQuery
 
 BAR_WIDTH = 7
@@ -110,6 +111,8 @@ class QueryStats(VerticalScroll):
     cycle_query: reactive[CycleQuery | None] = reactive(None)
     cycle: reactive[int | None] = reactive(None)
     class_names: reactive[tuple[str, ...]] = reactive(())
+    # The cycle's record (diagnostics and warnings), once the cycle has finished.
+    record: reactive[dict[str, Any] | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Static(id="query-body")
@@ -126,6 +129,9 @@ class QueryStats(VerticalScroll):
     def watch_class_names(self) -> None:
         self._redraw()
 
+    def watch_record(self) -> None:
+        self._redraw()
+
     def _redraw(self) -> None:
         if not self.is_mounted:
             return
@@ -135,9 +141,14 @@ class QueryStats(VerticalScroll):
 
     def lines(self) -> list[Text]:
         """The displayed text, line by line (also what the tests read)."""
+        learned = diagnostics_lines(self.record)
         if self.cycle_query is None:
             if self.cycle is None:
                 return [Text("no query yet", style="dim")]
-            return [Text(f"cycle {self.cycle} has no query", style="dim")]
+            return [Text(f"cycle {self.cycle} has no query", style="dim"), *learned]
         names = dict(enumerate(self.class_names))
-        return [*summary_lines(self.cycle_query), *class_lines(self.cycle_query, names)]
+        return [
+            *summary_lines(self.cycle_query),
+            *learned,
+            *class_lines(self.cycle_query, names),
+        ]

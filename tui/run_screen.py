@@ -109,6 +109,7 @@ class RunScreen(Screen[None]):
             cycle = self.state.latest_query_cycle
         stats.cycle = cycle
         stats.cycle_query = None if cycle is None else self.state.queries.get(cycle)
+        stats.record = self.state.records.get(cycle) if cycle is not None else None
 
     def run_name(self) -> str:
         return plain(self.state.config.get("name") or self.run_dir.name)

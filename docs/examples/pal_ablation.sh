@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # PAL ablation on the reproduction study's protocol (docs/reproduction.md): which of PAL's
-# scores drives its choices on Fashion-MNIST? Writes runs/pal-ablation/{no-rotation,no-diversity}
-# and prints a Markdown report of each. Run from the repository root with the venv active.
+# parts drives its choices on Fashion-MNIST? Same pools, initial sets and noise as the main
+# study (same seeds), so each variant pairs with its PAL and random runs there. Writes
+# runs-repro/ablation-<variant> and prints a Markdown report of each. Run from the repository
+# root with the venv active.
 set -euo pipefail
-common=(--strategy pal --oracle perfect,noisy:0.2 --seeds 0-2 --dataset fashion-mnist
-        --pool-size 5000 --initial 200 --budget 200 --cycles 5 --epochs 10 --preset quick
-        --device cpu --jobs 2 --quiet)
-palsim sweep "${common[@]}" -S lambda_rot=0 --out runs/pal-ablation/no-rotation
-palsim sweep "${common[@]}" -S lambda_div=0 --out runs/pal-ablation/no-diversity
-for variant in no-rotation no-diversity; do
+common=(--config docs/reproduction/study.toml --strategy pal --oracle perfect,noisy:0.2
+        --seeds 0-2 --jobs 2 --quiet)
+palsim sweep "${common[@]}" -S lambda_rot=0 --out runs-repro/ablation-no-rotation
+palsim sweep "${common[@]}" -S lambda_div=0 --out runs-repro/ablation-no-diversity
+palsim sweep "${common[@]}" -S finetune_steps=1 -S finetune_lr_scale=0.1 \
+    --out runs-repro/ablation-authors-finetune
+for variant in no-rotation no-diversity authors-finetune; do
     echo "## $variant"
-    palsim report "runs/pal-ablation/$variant" --format markdown
+    palsim report "runs-repro/ablation-$variant" --format markdown
 done

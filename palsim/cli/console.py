@@ -62,6 +62,8 @@ class ConsolePrinter:
             self.epochs.restart(0)
             description = plain(f"cycle {event['cycle']} {event['phase']}")
             self.progress.update(self.epoch_task, description=description, eta="")
+        elif name == EventName.WARNING:
+            self._print(f"warning: cycle {event['cycle']}: {plain(event['message'])}")
         elif name == EventName.CYCLE_FINISHED:
             self.cycles.finished()
             eta = self.cycles.text()

@@ -60,7 +60,13 @@ STUDY_OPTIONS = (
     StudyOption("budget", str, (), "Samples queried per cycle: fraction or count."),
     StudyOption("cycles", int, (), "Training rounds (the last one does not query)."),
     StudyOption("pool_size", int, ("--pool-size",), "Random subsample of the training split."),
-    StudyOption("epochs", int, (), "Task-model epochs per cycle."),
+    StudyOption("epochs", int, (), "Task-model epochs per cycle (past the step floor)."),
+    StudyOption(
+        "min_steps",
+        int,
+        ("--min-steps",),
+        "Task-model optimizer steps per cycle at least; caps strategy networks' floors.",
+    ),
     StudyOption("batch_size", int, ("--batch-size",), "Task-model batch size."),
     StudyOption("learning_rate", float, ("--lr",), "Task-model peak learning rate."),
     StudyOption(

@@ -45,11 +45,16 @@ class QueryContext:
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen pool indices and, optionally, the strategy score of each (higher = preferred)."""
+    """The chosen pool indices and, optionally, the strategy score of each (higher = preferred).
+
+    ``diagnostics`` is the generic channel through which a strategy that trains networks of
+    its own reports how well they learned; the loop copies it into the cycle record as is.
+    """
 
     indices: torch.Tensor  # int64 pool indices, distinct, a subset of ctx.unlabeled
     scores: torch.Tensor | None = None  # float, aligned with indices
-    diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)  # JSON, query event
+    diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)  # JSON: query, record
+    warnings: tuple[str, ...] = ()  # one line per network that ended near chance
 
 
 @dataclass(frozen=True)

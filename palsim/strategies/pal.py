@@ -33,6 +33,7 @@ from palsim.models import MODELS, channel_stats
 from palsim.seeds import derive_seed
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy
+from palsim.strategies.pal_diagnostics import FinetuneShift, scorer_diagnostics
 from palsim.strategies.pal_scorer import (
     PalScorer,
     ScorerTraining,
@@ -56,8 +57,17 @@ DiversityScore = Callable[[torch.Tensor], Callable[[torch.Tensor], torch.Tensor]
 
 PAPER_SUBQUERY = 512  # the authors' CIFAR-10 sub-query size
 PAPER_EPOCHS = 100  # scorer epochs per cycle in the authors' CIFAR-10 code
-QUICK_EPOCHS = 8  # CPU preset: about half the task model's 15, see docs/pal.md
+QUICK_EPOCHS = 8  # CPU preset: passes over the labeled set, once the floor is reached
+#: Scorer optimizer steps at least, per preset: the knee of the measured rotation-accuracy
+#: curve (docs/training.md); on paper the authors' 100 epochs are far above it at 10% labels.
+#: Never above the run's own floor (``--min-steps``; 0 there means epochs only, everywhere).
+MIN_STEPS = {"quick": 400, "paper": 2000}
+#: Fine-tuning steps at least (same cap) and its lr scale: the authors' 5 epochs at 0.1 x lr
+#: are 10 to 30 steps on a quick sub-query and barely move S_D (docs/pal.md, deviations).
+FINETUNE_STEPS = {"quick": 30, "paper": 0}
+FINETUNE_LR_SCALE = {"quick": 0.5, "paper": 0.1}
 QUICK_SUBQUERIES = 4  # quick preset: the budget in 4 sub-queries
+PROBE_SIZE = 1000  # pool images whose rotation accuracy is reported each cycle
 CPU_SCORE_BATCH = 64  # images per scoring pass on a CPU (256 rotated)
 
 
@@ -68,9 +78,12 @@ class PalOptions:
     backbone: str = "auto"  # auto | small-cnn | resnet18; auto: resnet18, small-cnn on quick
     width: int = 0  # backbone width; 0: the backbone's own (32 small-cnn, 64 resnet18)
     epochs: int = 0  # scorer epochs per cycle; 0: 100 on paper (authors' code), 8 on quick
+    min_steps: int = 0  # scorer optimizer steps at least; 0: MIN_STEPS, capped by --min-steps
     learning_rate: float = 0.0  # scorer peak lr; 0: 0.01 on paper (authors' code), 0.05 on quick
     batch_size: int = 0  # scorer images per step, x4 rotations; 0: 64 (authors' code)
     finetune_epochs: int = 5  # rotation-only epochs before each later sub-query (paper, code)
+    finetune_steps: int = 0  # rotation-only steps at least; 0: FINETUNE_STEPS, same cap
+    finetune_lr_scale: float = 0.0  # fine-tuning lr / scorer lr; 0: the preset's (authors': 0.1)
     lambda_rot: float = 1.0  # weight of S_S in the first round (authors' code)
     lambda_kl: float = 1.0  # weight of S_C in the first round (authors' code)
     lambda_div: float = 1.0  # weight of S_D in later sub-queries (code; 0 turns diversity off)
@@ -101,11 +114,15 @@ def resolve(options: PalOptions, ctx: QueryContext, budget: int) -> ResolvedPal:
     backbone = options.backbone
     if backbone == "auto":
         backbone = "small-cnn" if quick else "resnet18"
+    preset = "quick" if quick else "paper"
     training = ScorerTraining(
         epochs=options.epochs or (QUICK_EPOCHS if quick else PAPER_EPOCHS),
+        min_steps=options.min_steps or min(MIN_STEPS[preset], ctx.train.min_steps),
         batch_size=options.batch_size or 64,
         learning_rate=options.learning_rate or (0.05 if quick else 0.01),
         finetune_epochs=options.finetune_epochs,
+        finetune_steps=options.finetune_steps or min(FINETUNE_STEPS[preset], ctx.train.min_steps),
+        finetune_lr_scale=options.finetune_lr_scale or FINETUNE_LR_SCALE[preset],
         augment=options.augment,
     )
     subquery = options.subquery_size or (
@@ -219,6 +236,12 @@ class PalStrategy(Strategy):
 
         # 1. Train the scoring network from scratch on the labeled set (oracle labels).
         scorer = self._train(ctx, settings)
+        # A fixed, evenly spaced sample of the pool (labeled or not): comparable across cycles.
+        probe = torch.linspace(0, len(pool) - 1, min(PROBE_SIZE, len(pool)), device=pool.device)
+        batch = settings.score_batch_size
+        diagnostics, warnings = scorer_diagnostics(
+            scorer, pool, ctx.labeled, ctx.labels, probe.long(), batch
+        )
 
         # 2. Score the unlabeled pool; cache the first-round score.
         self._phase(ctx, "score", f"{len(unlabeled)} unlabeled x 4 rotations")
@@ -230,6 +253,7 @@ class PalStrategy(Strategy):
 
         # 3. Sub-queries; before each later one, fine-tune a copy on everything picked so far.
         sizes = subquery_sizes(budget, settings.subquery_size)
+        shift = FinetuneShift()
 
         def diversity(picked: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
             round_number = len(picked)
@@ -243,11 +267,15 @@ class PalStrategy(Strategy):
             self._phase(ctx, "score", "S_D of the candidates that can still enter, best first")
             inference = fold_batchnorm(finetuned)
             assert isinstance(inference, PalScorer)
+            picked_scores, _ = score_rotations(inference, pool, unlabeled[picked], batch,
+                                               with_classes=False, folded=True)
+            shift.add(picked_scores - rotation[picked], rotation.new_empty(0))
 
             def score(candidates: torch.Tensor) -> torch.Tensor:
                 scores, _ = score_rotations(inference, pool, unlabeled[candidates],
                                             settings.score_batch_size, with_classes=False,
                                             folded=True)
+                shift.add(rotation.new_empty(0), scores - rotation[candidates])
                 return scores
 
             return score
@@ -256,8 +284,9 @@ class PalStrategy(Strategy):
             first_round, sizes, options.lambda_div, diversity
         )
         # Small on purpose: two counts per sub-query, for the query event.
-        diagnostics = {"pal_rescored": counts["rescored"], "pal_fewest_rescored": counts["fewest"]}
-        return Selection(indices=unlabeled[positions], scores=scores, diagnostics=diagnostics)
+        diagnostics.update(pal_rescored=counts["rescored"], pal_fewest_rescored=counts["fewest"])
+        diagnostics.update(shift.summary())
+        return Selection(unlabeled[positions], scores, diagnostics, tuple(warnings))
 
     def _train(self, ctx: QueryContext, settings: ResolvedPal) -> PalScorer:
         training = settings.training
@@ -265,9 +294,9 @@ class PalStrategy(Strategy):
         self._phase(ctx, "scorer", f"{settings.backbone} on {len(labeled)} x 4 rotations")
         mean, std = channel_stats(ctx.pool_images)
 
-        def on_epoch(epoch: int, loss: float) -> None:
+        def on_epoch(epoch: int, epochs: int, loss: float) -> None:
             ctx.emit(epoch_event(cycle=ctx.cycle, phase="scorer", epoch=epoch,
-                                 epochs=training.epochs, loss=loss))
+                                 epochs=epochs, loss=loss))
 
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, 0, "pal-batches"))
         with seeded(derive_seed(ctx.seed, 0, "pal-scorer")):

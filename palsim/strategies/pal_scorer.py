@@ -13,6 +13,7 @@ arXiv 2010.15947.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -27,8 +28,9 @@ from palsim.train import (
     autocast,
     batches,
     fold_batchnorm,
+    planned_steps,
     random_crop_flip,
-    train_epochs,
+    train_steps,
 )
 
 
@@ -82,10 +84,13 @@ def rotation_targets(batch: int, device: torch.device) -> torch.Tensor:
 class ScorerTraining:
     """How the scorer is trained each cycle and fine-tuned per sub-query."""
 
-    epochs: int  # passes over the labeled set
+    epochs: int  # passes over the labeled set, unless min_steps asks for more
+    min_steps: int  # optimizer steps at least, whatever the labeled-set size
     batch_size: int  # images per SGD step (each seen at all 4 rotations)
-    learning_rate: float  # peak learning rate; fine-tuning uses 0.1 x this
+    learning_rate: float  # peak learning rate; fine-tuning uses finetune_lr_scale x this
     finetune_epochs: int  # rotation-only passes over the samples picked so far this cycle
+    finetune_steps: int  # rotation-only SGD steps at least, however few samples are picked
+    finetune_lr_scale: float  # fine-tuning lr as a multiple of learning_rate (authors': 0.1)
     augment: bool  # random crop and flip before rotating, while training
 
 
@@ -115,22 +120,29 @@ def train_scorer(scorer: PalScorer, images: torch.Tensor, positions: torch.Tenso
         return rotation_loss + class_loss
 
     # Four rotations make even a batch of one image a batch of four for BatchNorm.
-    return train_epochs(scorer, len(positions), training, generator, batch_loss, on_epoch,
-                        min_batch=1)
+    return train_steps(scorer, len(positions), training, generator, batch_loss, on_epoch,
+                       min_batch=1)
 
 
 def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
                       training: ScorerTraining, generator: torch.Generator) -> None:
-    """Fine-tune ``scorer`` in place with the rotation loss only: plain SGD, 0.1 x the lr.
+    """Fine-tune ``scorer`` in place with the rotation loss only: plain SGD at a fixed lr.
 
-    Only the backbone and the rotation head receive gradients; the class head is untouched.
+    ``max(finetune_steps, finetune_epochs x batches)`` steps over the picked samples at
+    ``finetune_lr_scale x`` the scorer's lr. Only the backbone and the rotation head receive
+    gradients; the class head is untouched.
     """
     device = images.device
     parameters = [p for name, p in scorer.named_parameters() if not name.startswith("class_head")]
-    optimizer = torch.optim.SGD(parameters, lr=0.1 * training.learning_rate)
+    optimizer = torch.optim.SGD(parameters, lr=training.finetune_lr_scale * training.learning_rate)
+    total = planned_steps(len(positions), training.batch_size, training.finetune_epochs,
+                          training.finetune_steps)  # fmt: skip
     scorer.train()
-    for _ in range(training.finetune_epochs):
+    for _ in range(math.ceil(total / math.ceil(len(positions) / training.batch_size))):
         for index in batches(len(positions), training.batch_size, generator):
+            if total == 0:
+                break
+            total -= 1
             index = index.to(device)
             batch = _augment(images[positions[index]], generator, training.augment)
             with autocast(device):

@@ -8,6 +8,7 @@ labeled set represents worst, and they are queried. The task model is not used.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -15,15 +16,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from palsim.diagnostics import BINARY_CHANCE_LOSS
 from palsim.events import epoch_event, phase_event
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy, at_least, top_k
-from palsim.train import apply_batched, seeded
+from palsim.train import apply_batched, planned_steps, seeded
 
 #: Network sizes per preset: (encoder widths, latent dim, discriminator width).
 SIZES = {"quick": ((16, 32, 64), 16, 64), "paper": ((128, 256, 512, 1024), 32, 512)}
 #: Training epochs on every preset but paper (which takes the task model's epochs).
 QUICK_EPOCHS = 3
+#: Optimizer steps (one VAE and one discriminator update each) at least, whatever the pool
+#: size: a small pool must not shrink the adversarial game to a few dozen steps. Never above
+#: the run's own floor (``--min-steps``; 0 there means epochs only, everywhere).
+MIN_STEPS = 400
+#: The discriminator counts as near chance above this share of ln 2 (its loss at chance).
+CHANCE_SHARE = 0.97
 
 
 def padded_side(side: int, depth: int) -> int:
@@ -103,6 +111,7 @@ def unlabeled_score(labeled_logits: torch.Tensor) -> torch.Tensor:
 @dataclass(frozen=True)
 class VaalOptions:
     epochs: int = 0  # passes of pool-size samples; 0: 3 on quick, the task model's on paper
+    min_steps: int = 0  # VAE + discriminator steps at least; 0: MIN_STEPS, capped by --min-steps
     latent_dim: int = 0  # VAE latent size; 0: 16 on quick, 32 (the paper's) on paper
     width: int = 0  # first encoder width (doubling per layer); 0: 16 quick, 128 paper
     adversary_weight: float = 1.0  # weight of the VAE's fool-the-discriminator loss
@@ -142,7 +151,7 @@ class VaalStrategy(Strategy):
             vae = VAE(channels, padded_side(side, len(widths)), widths, latent_dim).to(ctx.device)
             critic = discriminator(latent_dim, disc_width).to(ctx.device)
             # 2. Adversarial training over labeled and unlabeled batches.
-            self.train_networks(ctx, vae, critic, epochs, widths)
+            critic_loss_value = self.train_networks(ctx, vae, critic, epochs, widths)
             # 3. Score the unlabeled pool: probability of being unlabeled.
             vae.eval()
             critic.eval()
@@ -152,27 +161,48 @@ class VaalStrategy(Strategy):
                 return unlabeled_score(critic(mean)[:, 0])
 
             scores = apply_batched(score, ctx.pool_images[ctx.unlabeled], ctx.train.eval_batch_size)
-        return top_k(scores, ctx.unlabeled, budget)
+        chosen = top_k(scores, ctx.unlabeled, budget)
+        diagnostics = {"vaal_discriminator_loss": critic_loss_value,
+                       "vaal_discriminator_chance_loss": BINARY_CHANCE_LOSS}  # fmt: skip
+        warnings: tuple[str, ...] = ()
+        if critic_loss_value > CHANCE_SHARE * BINARY_CHANCE_LOSS:
+            warnings = (f"VAAL discriminator ends the cycle near chance: loss "
+                        f"{critic_loss_value:.3f} (chance {BINARY_CHANCE_LOSS:.3f})",)  # fmt: skip
+        return dataclasses.replace(chosen, diagnostics=diagnostics, warnings=warnings)
 
     def train_networks(self, ctx: QueryContext, vae: VAE, critic: nn.Module, epochs: int,
-                       widths: tuple[int, ...]) -> None:
+                       widths: tuple[int, ...]) -> float:
+        """Adversarial training; returns the discriminator's mean loss per side, last epoch.
+
+        ``max(min_steps, epochs x pool / batch)`` steps. Per side (labeled, unlabeled) the
+        loss is a binary cross-entropy: ln 2 means the discriminator cannot tell them apart.
+        """
         options = self.options
         depth = len(widths)
         vae_optimizer = torch.optim.Adam(vae.parameters(), lr=options.learning_rate)
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=options.learning_rate)
-        steps = math.ceil(len(ctx.pool_images) / options.batch_size)
+        per_epoch = math.ceil(len(ctx.pool_images) / options.batch_size)
+        floor = options.min_steps or min(MIN_STEPS, ctx.train.min_steps)
+        remaining = planned_steps(len(ctx.pool_images), options.batch_size, epochs, floor)
+        epochs = math.ceil(remaining / per_epoch)
         detail = f"VAE {'-'.join(str(width) for width in widths)} + discriminator, {epochs} epochs"
         ctx.emit(phase_event(cycle=ctx.cycle, phase="vaal", detail=detail))
         vae.train()
         critic.train()
+        mean_loss = float("nan")
         for epoch in range(1, epochs + 1):
             total = torch.zeros((), device=ctx.device)
+            steps = min(per_epoch, remaining)
+            remaining -= steps
             for _ in range(steps):
                 labeled = self.batch(ctx, ctx.labeled, depth)
                 unlabeled = self.batch(ctx, ctx.unlabeled, depth)
                 total += self.step(vae, critic, labeled, unlabeled, vae_optimizer, critic_optimizer)
+            # critic_loss sums the two sides' cross-entropies.
+            mean_loss = float(total) / steps / 2
             ctx.emit(epoch_event(cycle=ctx.cycle, phase="vaal", epoch=epoch,
-                                 epochs=epochs, loss=float(total) / steps))
+                                 epochs=epochs, loss=mean_loss))
+        return mean_loss
 
     def batch(self, ctx: QueryContext, positions: torch.Tensor, depth: int) -> torch.Tensor:
         """A batch drawn with replacement (the labeled set may be smaller than a batch)."""

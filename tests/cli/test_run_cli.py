@@ -62,6 +62,7 @@ def test_debug_shows_the_traceback_of_bad_input_too(tmp_path) -> None:
             "at most 2 cycles fit",
         ),
         (["--initial", "-0.1"], "error: initial '-0.1' must not be negative"),
+        (["--min-steps", "-5"], "error: --min-steps -5: must be at least 0"),
         (
             ["--data-dir", "/no/such/folder"],
             "error: --data-dir '/no/such/folder' is not a readable directory",

@@ -18,7 +18,7 @@ from tests.conftest import requires_fashion_mnist
 runner = CliRunner()
 
 TINY = ["--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-        "--epochs", "1", "--device", "cpu", "--test-size", "500"]
+        "--epochs", "1", "--min-steps", "0", "--device", "cpu", "--test-size", "500"]
 
 
 def interrupt_at_cycle_1(config: RunConfig) -> None:
@@ -39,7 +39,7 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
     args = ["sweep", *grid, *TINY, "--out", str(tmp_path), "--jobs", "2"]
     # One grid point was interrupted earlier: the sweep must resume it, not start over.
     base = RunConfig(strategy="random", oracle="noisy:0.2", device="cpu", pool_size=300,
-                     initial="40", budget="40", cycles=3, epochs=1, test_size=500,
+                     initial="40", budget="40", cycles=3, epochs=1, min_steps=0, test_size=500,
                      out=str(tmp_path))
     first, second = expand_grid(base, None, None, None, [0, 1])
     interrupt_at_cycle_1(first.config)

@@ -45,6 +45,7 @@ SAMPLE_FIELDS: dict[EventName, dict[str, Any]] = {
     ),
     EventName.CYCLE_FINISHED: dict(record={"cycle": 0}),
     EventName.RUN_FINISHED: dict(status="finished", error=None),
+    EventName.WARNING: dict(cycle=0, message="task model ends the cycle near chance"),
 }
 
 

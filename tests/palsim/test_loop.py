@@ -16,7 +16,7 @@ from tests.conftest import requires_fashion_mnist
 
 def tiny(tmp_path, name: str, **changes: object) -> RunConfig:
     values: dict = dict(out=str(tmp_path), name=name, pool_size=600, initial="60", budget="60",
-                        cycles=3, epochs=2, device="cpu", strategy="entropy",
+                        cycles=3, epochs=2, min_steps=0, device="cpu", strategy="entropy",
                         test_size=1000)
     values.update(changes)
     return RunConfig(**values)
@@ -113,3 +113,19 @@ def test_score_summary_histogram_counts_every_score() -> None:
     assert summary["min"] == 0.0 and summary["max"] == 1.0 and summary["mean"] == 0.625
     assert sum(summary["histogram"]["counts"]) == 4
     assert score_summary(None) is None
+
+
+@requires_fashion_mnist
+def test_cycle_records_carry_the_task_models_fit_and_warnings(tmp_path) -> None:
+    summary = run(tiny(tmp_path, "fit", oracle="noisy:0.4", cycles=2, epochs=1))
+    for record in summary["cycles"]:
+        fit = record["diagnostics"]
+        assert {"train_loss", "train_accuracy", "train_accuracy_true"} <= set(fit)
+        assert 0.0 <= fit["train_accuracy"] <= 1.0 and fit["train_loss"] > 0
+        # 40% of the given labels are wrong: the two accuracies differ.
+        assert fit["train_accuracy"] != fit["train_accuracy_true"]
+        # One optimizer step per cycle (1 epoch, no floor) leaves the model near chance.
+        assert fit["train_accuracy"] < 0.325
+        assert record["warnings"][0].startswith("task model ends the cycle near chance")
+    warned = [e for e in read_events(tmp_path / "fit") if e["event"] == "warning"]
+    assert len(warned) == sum(len(r["warnings"]) for r in summary["cycles"])

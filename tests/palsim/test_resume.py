@@ -22,7 +22,7 @@ from tests.conftest import requires_fashion_mnist, tiny_study_args
 # A round-robin annotator pool: its answers depend on how many items were answered before,
 # so a resume that lost or duplicated an answer would show. The 2000-image test split keeps
 # each cycle long enough to be interrupted in its middle.
-STUDY = {"pool_size": 300, "initial": 40, "budget": 40, "cycles": 3, "epochs": 1,
+STUDY = {"pool_size": 300, "initial": 40, "budget": 40, "cycles": 3, "epochs": 1, "min_steps": 0,
          "strategy": "random", "test_size": 2000,
          "oracle": "annotators:3:0.1-0.4:round-robin"}
 

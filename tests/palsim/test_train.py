@@ -6,6 +6,7 @@ from palsim.strategies.base import TrainSettings
 from palsim.train import (
     accuracy,
     autocast,
+    planned_steps,
     precision,
     random_crop_flip,
     seeded,
@@ -48,7 +49,7 @@ def test_training_learns_a_separable_problem() -> None:
                              augment=True)
     losses: list[float] = []
     train_classifier(
-        model, images, labels, settings, generator, lambda e, loss: losses.append(loss)
+        model, images, labels, settings, generator, lambda e, n, loss: losses.append(loss)
     )
     assert len(losses) == 3 and losses[-1] < losses[0]
     assert accuracy(model, images, labels, 128) == 1.0
@@ -104,3 +105,45 @@ def test_unknown_precision_is_refused() -> None:
     message = "unknown precision 'fp16'; choose one of: auto, fp32, bf16"
     with pytest.raises(ValueError, match=message), precision("fp16"):
         pass
+
+
+@pytest.mark.parametrize(
+    ("count", "batch_size", "epochs", "min_steps", "expected"),
+    [
+        (200, 64, 10, 500, 500),  # a tiny labeled set still gets the floor
+        (3000, 64, 15, 500, 705),  # 47 batches x 15 epochs pass it
+        (200, 64, 10, 0, 40),  # no floor: epochs alone (the old rule)
+        (64, 64, 1, 0, 1),
+    ],
+)
+def test_planned_steps_take_the_larger_of_floor_and_epochs(
+    count: int, batch_size: int, epochs: int, min_steps: int, expected: int
+) -> None:
+    assert planned_steps(count, batch_size, epochs, min_steps) == expected
+
+
+def test_a_tiny_labeled_set_is_trained_for_the_floor_of_steps() -> None:
+    """20 samples at batch 8 are 3 batches a pass (8, 8 and 4): 50 steps take 17 passes,
+    the last one cut short after 2 batches."""
+    labels = torch.arange(20) % 2
+    images = torch.where(labels[:, None, None, None].bool(), 200, 40).to(torch.uint8)
+    images = images.expand(20, 1, 8, 8).clone()
+    with seeded(0):
+        model = build_model("small-cnn", 1, 2, [0.5], [0.3])
+    steps = []
+    model.register_forward_pre_hook(lambda module, args: steps.append(len(args[0])))
+    settings = TrainSettings(1, 8, 0.05, 128, False, min_steps=50)
+    epochs: list[tuple[int, int]] = []
+    train_classifier(model, images, labels, settings, torch.Generator().manual_seed(0),
+                     lambda epoch, planned, loss: epochs.append((epoch, planned)))  # fmt: skip
+    assert len(steps) == 50
+    assert epochs[-1] == (17, 17) and len(epochs) == 17
+
+
+def test_too_few_items_to_train_are_an_error() -> None:
+    with seeded(0):
+        model = build_model("small-cnn", 1, 2, [0.5], [0.3])
+    settings = TrainSettings(1, 8, 0.05, 128, False, min_steps=5)
+    with pytest.raises(ValueError, match="at least 2 items"):
+        train_classifier(model, torch.zeros(1, 1, 8, 8, dtype=torch.uint8),
+                         torch.zeros(1, dtype=torch.long), settings, torch.Generator())  # fmt: skip

@@ -268,3 +268,30 @@ def test_palsim_run_with_pal_through_the_cli(tmp_path) -> None:  # type: ignore[
     events = read_events(tmp_path / "pal")
     phases = {e["phase"] for e in events if e["event"] == EventName.PHASE}
     assert {"scorer", "score", "finetune"} <= phases
+
+
+def test_select_reports_the_scorers_diagnostics() -> None:
+    selection = PalStrategy({**TINY, "subquery_size": "4"}).select(make_context(), 10)
+    values = dict(selection.diagnostics)
+    for key in ("pal_rotation_accuracy_labeled", "pal_rotation_accuracy_pool",
+                "pal_class_accuracy_labeled"):  # fmt: skip
+        assert 0.0 <= values[key] <= 1.0
+    assert len(values["pal_rotation_accuracy_pool_by_class"]) == 3  # one entry per class
+    # Sub-queries 2 and 3 were preceded by fine-tuning: its shifts are reported.
+    assert {"pal_finetune_shift_picked", "pal_finetune_shift_rest"} <= set(values)
+    # One epoch on 40 random images cannot tell rotations apart: the warning says so.
+    if values["pal_rotation_accuracy_labeled"] < 0.4375:
+        assert any("rotation accuracy" in line for line in selection.warnings)
+
+
+def test_finetuning_steps_reach_their_floor_and_lower_the_picked_samples_scores() -> None:
+    """The authors' 5 epochs at 0.1 x lr are 5 steps on 8 picked samples and leave S_D where
+    S_S was (measured: +0.0005); 200 steps at the full lr make the picked samples easier to
+    rotate for the fine-tuned copy (measured: -0.023)."""
+    base = {**TINY, "epochs": "3", "subquery_size": "8"}
+    authors = {**base, "finetune_steps": "1", "finetune_lr_scale": "0.1"}
+    longer = {**base, "finetune_steps": "200", "finetune_lr_scale": "1.0"}
+    barely = PalStrategy(authors).select(make_context(), 16).diagnostics
+    moved = PalStrategy(longer).select(make_context(), 16).diagnostics
+    assert abs(barely["pal_finetune_shift_picked"]) < 0.005
+    assert moved["pal_finetune_shift_picked"] < -0.01

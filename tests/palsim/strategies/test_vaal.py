@@ -69,3 +69,17 @@ def test_select_prefers_images_unlike_the_labeled_set() -> None:
     options = {**TINY, "epochs": "6", "width": "8", "latent_dim": "8"}
     selection = VaalStrategy(options).select(context, budget=10)
     assert sum(int(index) >= 25 for index in selection.indices) >= 8
+
+
+def test_select_reports_the_discriminator_loss_against_chance() -> None:
+    from palsim.diagnostics import BINARY_CHANCE_LOSS
+    from palsim.strategies.vaal import CHANCE_SHARE
+
+    torch.manual_seed(0)
+    model = build_model("small-cnn", 1, 4, [0.5], [0.25]).eval()
+    selection = VaalStrategy(TINY).select(tiny_context(model, seed=3), budget=6)
+    loss = selection.diagnostics["vaal_discriminator_loss"]
+    assert selection.diagnostics["vaal_discriminator_chance_loss"] == BINARY_CHANCE_LOSS
+    assert 0.0 < loss < 5.0
+    near = loss > CHANCE_SHARE * BINARY_CHANCE_LOSS
+    assert bool(selection.warnings) is near

@@ -54,7 +54,7 @@ def local_ray():
 @requires_fashion_mnist
 def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
     base = RunConfig(strategy="random", oracle="noisy:0.2", device="cpu", pool_size=300,
-                     initial="40", budget="40", cycles=3, epochs=1, test_size=500,
+                     initial="40", budget="40", cycles=3, epochs=1, min_steps=0, test_size=500,
                      out=str(tmp_path))
     points = expand_grid(base, None, None, None, [0, 1])
     broken = expand_grid(base, None, None, ["matrix:/no/such/matrix.csv"], [0])
@@ -77,7 +77,8 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
     args = ["sweep", "--backend", "ray", "--strategy", "random", "--device", "cpu",
             "--oracle", "noisy:0.2,matrix:/no/such/matrix.csv", "--seeds", "0-1",
             "--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-            "--epochs", "1", "--test-size", "500", "--out", str(tmp_path)]
+            "--epochs", "1", "--min-steps", "0", "--test-size", "500",
+            "--out", str(tmp_path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "sweep: 4 runs: 0 finished, 2 skipped, 2 failed, 0 interrupted" in result.stderr
