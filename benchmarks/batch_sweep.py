@@ -31,8 +31,12 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def best_rate(work: Callable[[], None], images: int, device: torch.device, repeats: int,
-              ) -> tuple[float, float]:
+def best_rate(
+    work: Callable[[], None],
+    images: int,
+    device: torch.device,
+    repeats: int,
+) -> tuple[float, float]:
     """(images per second, minor faults per image), best of ``repeats`` after one warm-up."""
     work()
     rates, faults = [], []
@@ -54,8 +58,9 @@ def precision_context(device: torch.device, bf16: bool) -> contextlib.AbstractCo
     return contextlib.nullcontext()
 
 
-def inference_rates(model: torch.nn.Module, images: torch.Tensor, batch: int, layout: str,
-                    bf16: bool, repeats: int) -> tuple[float, float]:
+def inference_rates(
+    model: torch.nn.Module, images: torch.Tensor, batch: int, layout: str, bf16: bool, repeats: int
+) -> tuple[float, float]:
     folded = fold_batchnorm(model)
     if layout == "contiguous":
         folded = folded.to(memory_format=torch.contiguous_format)
@@ -68,8 +73,15 @@ def inference_rates(model: torch.nn.Module, images: torch.Tensor, batch: int, la
     return best_rate(work, len(images), device, repeats)
 
 
-def training_rate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: int,
-                  layout: str, bf16: bool, repeats: int) -> float:
+def training_rate(
+    model: torch.nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    batch: int,
+    layout: str,
+    bf16: bool,
+    repeats: int,
+) -> float:
     device = images.device
     fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
     model = model.to(memory_format=fmt).train()
@@ -95,7 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batches", default="32,64,128,256,512,1024", help="inference batches")
-    parser.add_argument("--train-batches", default="32,64,128,256", help="\"\": no training")
+    parser.add_argument("--train-batches", default="32,64,128,256", help='"": no training')
     parser.add_argument("--images", type=int, default=4096, help="images per timed pass")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many")
     parser.add_argument("--shapes", default="1x28x28,3x32x32")
@@ -107,8 +119,9 @@ def main() -> None:
     for shape_text in args.shapes.split(","):
         shape = tuple(int(part) for part in shape_text.split("x"))
         generator = torch.Generator().manual_seed(0)
-        images = torch.randint(0, 256, (args.images, *shape), dtype=torch.uint8,
-                               generator=generator).to(device)
+        images = torch.randint(
+            0, 256, (args.images, *shape), dtype=torch.uint8, generator=generator
+        ).to(device)
         labels = torch.randint(0, 10, (args.images,), generator=generator).to(device)
         torch.manual_seed(0)
         model = build_model("small-cnn", shape[0], 10, [128.0] * shape[0], [64.0] * shape[0])
@@ -117,25 +130,48 @@ def main() -> None:
             for bf16 in precisions:
                 for batch in (int(b) for b in args.batches.split(",") if b):
                     rate, faults = inference_rates(model, images, batch, layout, bf16, args.repeats)
-                    results.append({"shape": shape_text, "work": "inference", "layout": layout,
-                                    "bf16": bf16, "batch": batch, "images_per_s": rate,
-                                    "faults_per_image": faults})
-                    print(f"{shape_text} inference {layout:13} {'bf16' if bf16 else 'fp32'} "
-                          f"batch {batch:5}: {rate:8.0f} img/s, {faults:6.2f} faults/img",
-                          flush=True)
+                    results.append(
+                        {
+                            "shape": shape_text,
+                            "work": "inference",
+                            "layout": layout,
+                            "bf16": bf16,
+                            "batch": batch,
+                            "images_per_s": rate,
+                            "faults_per_image": faults,
+                        }
+                    )
+                    print(
+                        f"{shape_text} inference {layout:13} {'bf16' if bf16 else 'fp32'} "
+                        f"batch {batch:5}: {rate:8.0f} img/s, {faults:6.2f} faults/img",
+                        flush=True,
+                    )
                 for batch in (int(b) for b in args.train_batches.split(",") if b):
                     torch.manual_seed(0)
-                    fresh = build_model("small-cnn", shape[0], 10, [128.0] * shape[0],
-                                        [64.0] * shape[0]).to(device)
-                    rate = training_rate(fresh, images[:1024], labels[:1024], batch, layout, bf16,
-                                         args.repeats)
-                    results.append({"shape": shape_text, "work": "training", "layout": layout,
-                                    "bf16": bf16, "batch": batch,
-                                    "images_per_s": rate})
-                    print(f"{shape_text} training  {layout:13} {'bf16' if bf16 else 'fp32'} "
-                          f"batch {batch:5}: {rate:8.0f} img/s", flush=True)
-    print(json.dumps({"device": str(device), "threads": torch.get_num_threads(),
-                      "results": results}))
+                    fresh = build_model(
+                        "small-cnn", shape[0], 10, [128.0] * shape[0], [64.0] * shape[0]
+                    ).to(device)
+                    rate = training_rate(
+                        fresh, images[:1024], labels[:1024], batch, layout, bf16, args.repeats
+                    )
+                    results.append(
+                        {
+                            "shape": shape_text,
+                            "work": "training",
+                            "layout": layout,
+                            "bf16": bf16,
+                            "batch": batch,
+                            "images_per_s": rate,
+                        }
+                    )
+                    print(
+                        f"{shape_text} training  {layout:13} {'bf16' if bf16 else 'fp32'} "
+                        f"batch {batch:5}: {rate:8.0f} img/s",
+                        flush=True,
+                    )
+    print(
+        json.dumps({"device": str(device), "threads": torch.get_num_threads(), "results": results})
+    )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,7 @@ def main() -> None:
     weight = torch.randn(args.channels, args.channels, 3, 3, generator=generator)
     weight = weight.contiguous(memory_format=torch.channels_last)
     flops = 2.0 * args.batch * args.channels * args.size**2 * args.channels * 9
-    context = (torch.autocast("cpu", dtype=torch.bfloat16) if args.bf16
-               else contextlib.nullcontext())
+    context = torch.autocast("cpu", dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
     best = float("inf")
     with torch.no_grad(), context:
         F.conv2d(inputs, weight, padding=1)

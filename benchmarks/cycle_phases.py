@@ -41,8 +41,12 @@ def load(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     if args.data == "synthetic-cifar":
         return synthetic_cifar(args.pool, 10_000)
     dataset = load_dataset("fashion-mnist")
-    return (dataset.train_images[: args.pool], dataset.train_labels[: args.pool],
-            dataset.test_images, dataset.test_labels)
+    return (
+        dataset.train_images[: args.pool],
+        dataset.train_labels[: args.pool],
+        dataset.test_images,
+        dataset.test_labels,
+    )
 
 
 def timed(device: torch.device, function: Callable[[], T]) -> tuple[T, float]:
@@ -98,8 +102,20 @@ def main() -> None:
     )
     # 4. The strategy's whole select step (scoring included).
     strategy = load_all().get(args.strategy)()
-    context = QueryContext(0, pool_images, labeled, labels, unlabeled, model, 10, device,
-                           torch.Generator().manual_seed(0), 0, settings, "quick")
+    context = QueryContext(
+        0,
+        pool_images,
+        labeled,
+        labels,
+        unlabeled,
+        model,
+        10,
+        device,
+        torch.Generator().manual_seed(0),
+        0,
+        settings,
+        "quick",
+    )
     _, seconds["select"] = timed(device, lambda: strategy.select(context, args.budget))
 
     images = {
@@ -114,8 +130,13 @@ def main() -> None:
     for phase in seconds:
         print(f"{phase:7} {seconds[phase]:7.2f} s  {rates[phase]:9.0f} images/s")
     print(f"test accuracy {test_accuracy:.3f} ({args.strategy}, budget {args.budget})")
-    record = {"device": name, "args": vars(args), "seconds": seconds,
-              "images_per_s": rates, "test_accuracy": test_accuracy}
+    record = {
+        "device": name,
+        "args": vars(args),
+        "seconds": seconds,
+        "images_per_s": rates,
+        "test_accuracy": test_accuracy,
+    }
     print(json.dumps(record))
 
 

@@ -35,13 +35,15 @@ from palsim.train import prepare, seeded, train_classifier
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--small", action="store_true",
-                        help="CPU-sized check: 2,000 pool, width 16, 1 epoch")
+    parser.add_argument(
+        "--small", action="store_true", help="CPU-sized check: 2,000 pool, width 16, 1 epoch"
+    )
     parser.add_argument("--pool", type=int, default=50_000)
     parser.add_argument("--labeled", type=int, default=5_000)
     parser.add_argument("--budget", type=int, default=2_500)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="task-model and scorer epochs [paper: 100, 100]")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="task-model and scorer epochs [paper: 100, 100]"
+    )
     parser.add_argument("--scorer-epochs", type=int, default=None, help="overrides --epochs")
     parser.add_argument("--width", type=int, default=64, help="ResNet-18 base width")
     parser.add_argument("--subquery-size", type=int, default=512)
@@ -72,8 +74,10 @@ class PhaseClock:
 
     def phases(self, end: float) -> list[dict[str, Any]]:
         ends = [mark[2] for mark in self.marks[1:]] + [end]
-        return [{"phase": phase, "detail": detail, "seconds": stop - start}
-                for (phase, detail, start), stop in zip(self.marks, ends, strict=True)]
+        return [
+            {"phase": phase, "detail": detail, "seconds": stop - start}
+            for (phase, detail, start), stop in zip(self.marks, ends, strict=True)
+        ]
 
 
 def synthetic_pool(count: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,24 +107,56 @@ def main() -> None:
     task_seconds = clock.now() - started
 
     # 2-4. PAL's select: scorer training, pool scoring, sub-queries with fine-tuning.
-    options = {"backbone": "resnet18", "width": str(args.width), "epochs": str(scorer_epochs),
-               "subquery_size": str(args.subquery_size),
-               "score_batch_size": str(args.score_batch_size)}
+    options = {
+        "backbone": "resnet18",
+        "width": str(args.width),
+        "epochs": str(scorer_epochs),
+        "subquery_size": str(args.subquery_size),
+        "score_batch_size": str(args.score_batch_size),
+    }
     generator = torch.Generator().manual_seed(0)
-    context = QueryContext(0, pool, labeled, labels[labeled], unlabeled, model, 10, device,
-                           generator, 0, settings, "paper", clock)
+    context = QueryContext(
+        0,
+        pool,
+        labeled,
+        labels[labeled],
+        unlabeled,
+        model,
+        10,
+        device,
+        generator,
+        0,
+        settings,
+        "paper",
+        clock,
+    )
     started = clock.now()
     selection = PalStrategy(options).select(context, args.budget)
     end = clock.now()
     assert len(selection.indices.unique()) == args.budget
     rescored = selection.diagnostics["pal_rescored"]
-    report(args, device, task_seconds, task_epochs, scorer_epochs, clock.phases(end),
-           end - started, rescored)
+    report(
+        args,
+        device,
+        task_seconds,
+        task_epochs,
+        scorer_epochs,
+        clock.phases(end),
+        end - started,
+        rescored,
+    )
 
 
-def report(args: argparse.Namespace, device: torch.device, task_seconds: float,
-           task_epochs: int, scorer_epochs: int, phases: list[dict[str, Any]],
-           select_seconds: float, rescored: list[int]) -> None:
+def report(
+    args: argparse.Namespace,
+    device: torch.device,
+    task_seconds: float,
+    task_epochs: int,
+    scorer_epochs: int,
+    phases: list[dict[str, Any]],
+    select_seconds: float,
+    rescored: list[int],
+) -> None:
     """``rescored``: candidates re-scored per sub-query (the first sub-query's 0 included)."""
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
     print(f"device {name or 'cpu'}, torch {torch.__version__}, {torch.get_num_threads()} threads")
@@ -141,14 +177,26 @@ def report(args: argparse.Namespace, device: torch.device, task_seconds: float,
         else:  # fine-tuning: finetune_epochs over the samples picked so far, 4 rotations each
             images = 4 * PalOptions().finetune_epochs * numbers[0]
         phase["images_per_s"] = images / phase["seconds"]
-        print(f"{phase['phase']:<10}  {phase['seconds']:8.2f} s  {phase['images_per_s']:9.0f}"
-              f" images/s  ({phase['detail']})")
+        print(
+            f"{phase['phase']:<10}  {phase['seconds']:8.2f} s  {phase['images_per_s']:9.0f}"
+            f" images/s  ({phase['detail']})"
+        )
     cycle = task_seconds + select_seconds
     print(f"PAL select  {select_seconds:8.2f} s; cycle {cycle:.2f} s (unlabeled {unlabeled})")
-    print(json.dumps({"device": name or "cpu", "args": vars(args), "task_seconds": task_seconds,
-                      "task_images_per_s": task_rate, "select_seconds": select_seconds,
-                      "cycle_seconds": cycle, "rescored": rescored,
-                      "phases": phases}))
+    print(
+        json.dumps(
+            {
+                "device": name or "cpu",
+                "args": vars(args),
+                "task_seconds": task_seconds,
+                "task_images_per_s": task_rate,
+                "select_seconds": select_seconds,
+                "cycle_seconds": cycle,
+                "rescored": rescored,
+                "phases": phases,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

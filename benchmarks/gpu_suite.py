@@ -45,24 +45,72 @@ class Sizes:
     test_size: int | None  # test images per evaluation; None: the whole test split
 
 
-GPU = Sizes("cuda", 10_000, 1_000, 500, 15, 3, 2,
-            ("--device", "cuda", "--epochs", "100"), "0", None)
-SMOKE = Sizes("cpu", 600, 60, 60, 1, 2, 1, (
-    "--device", "cpu", "--pool", "400", "--labeled", "40", "--budget", "40", "--width", "8",
-    "--epochs", "1", "--subquery-size", "16", "--score-batch-size", "64"), "8", 300)
+GPU = Sizes(
+    "cuda", 10_000, 1_000, 500, 15, 3, 2, ("--device", "cuda", "--epochs", "100"), "0", None
+)
+SMOKE = Sizes(
+    "cpu",
+    600,
+    60,
+    60,
+    1,
+    2,
+    1,
+    (
+        "--device",
+        "cpu",
+        "--pool",
+        "400",
+        "--labeled",
+        "40",
+        "--budget",
+        "40",
+        "--width",
+        "8",
+        "--epochs",
+        "1",
+        "--subquery-size",
+        "16",
+        "--score-batch-size",
+        "64",
+    ),
+    "8",
+    300,
+)
 
 
-def study_config(sizes: Sizes, args: argparse.Namespace, strategy: str, oracle: str, seed: int,
-                 cycles: int, name: str) -> RunConfig:
+def study_config(
+    sizes: Sizes,
+    args: argparse.Namespace,
+    strategy: str,
+    oracle: str,
+    seed: int,
+    cycles: int,
+    name: str,
+) -> RunConfig:
     # The strategies that train networks of their own get the task model's epochs too.
-    own_epochs = {"pal": {"epochs": str(sizes.epochs), "width": sizes.pal_width},
-                  "vaal": {"epochs": str(sizes.epochs)}}
-    return RunConfig(dataset="fashion-mnist", data_dir=args.data_dir, strategy=strategy,
-                     strategy_options=own_epochs.get(strategy, {}), oracle=oracle, seed=seed,
-                     preset="paper", initial=str(sizes.initial), budget=str(sizes.budget),
-                     cycles=cycles, pool_size=sizes.pool, epochs=sizes.epochs,
-                     device=sizes.device, test_size=sizes.test_size, out=args.runs,
-                     name=name)
+    own_epochs = {
+        "pal": {"epochs": str(sizes.epochs), "width": sizes.pal_width},
+        "vaal": {"epochs": str(sizes.epochs)},
+    }
+    return RunConfig(
+        dataset="fashion-mnist",
+        data_dir=args.data_dir,
+        strategy=strategy,
+        strategy_options=own_epochs.get(strategy, {}),
+        oracle=oracle,
+        seed=seed,
+        preset="paper",
+        initial=str(sizes.initial),
+        budget=str(sizes.budget),
+        cycles=cycles,
+        pool_size=sizes.pool,
+        epochs=sizes.epochs,
+        device=sizes.device,
+        test_size=sizes.test_size,
+        out=args.runs,
+        name=name,
+    )
 
 
 def write(out: TextIO, record: dict[str, Any]) -> None:
@@ -77,13 +125,19 @@ def timed_run(config: RunConfig) -> dict[str, Any]:
     try:
         summary = run(config)
     except Exception as error:  # recorded in the output; the suite goes on
-        return {"status": "failed", "error": f"{type(error).__name__}: {error}",
-                "seconds": time.perf_counter() - started}
+        return {
+            "status": "failed",
+            "error": f"{type(error).__name__}: {error}",
+            "seconds": time.perf_counter() - started,
+        }
     cycles = summary["cycles"]
-    return {"status": summary["status"], "seconds": time.perf_counter() - started,
-            "final_accuracy": cycles[-1]["test_accuracy"],
-            "accuracies": [c["test_accuracy"] for c in cycles],
-            "query_seconds": [c.get("query_seconds") for c in cycles]}
+    return {
+        "status": summary["status"],
+        "seconds": time.perf_counter() - started,
+        "final_accuracy": cycles[-1]["test_accuracy"],
+        "accuracies": [c["test_accuracy"] for c in cycles],
+        "query_seconds": [c.get("query_seconds") for c in cycles],
+    }
 
 
 def every_strategy(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
@@ -98,16 +152,34 @@ def pal_cycle(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
     script = Path(__file__).with_name("gpu_pal_cycle.py")
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, str(script), *sizes.pal_cycle_args],
-                              capture_output=True, text=True, timeout=args.pal_timeout)
+        done = subprocess.run(
+            [sys.executable, str(script), *sizes.pal_cycle_args],
+            capture_output=True,
+            text=True,
+            timeout=args.pal_timeout,
+        )
     except subprocess.TimeoutExpired:
-        write(out, {"part": "pal_cycle", "status": "timeout", "seconds": args.pal_timeout,
-                    "args": list(sizes.pal_cycle_args)})
+        write(
+            out,
+            {
+                "part": "pal_cycle",
+                "status": "timeout",
+                "seconds": args.pal_timeout,
+                "args": list(sizes.pal_cycle_args),
+            },
+        )
         return
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        write(out, {"part": "pal_cycle", "status": "failed", "error": done.stderr[-2000:],
-                    "seconds": time.perf_counter() - started})
+        write(
+            out,
+            {
+                "part": "pal_cycle",
+                "status": "failed",
+                "error": done.stderr[-2000:],
+                "seconds": time.perf_counter() - started,
+            },
+        )
         return
     write(out, {"part": "pal_cycle", "status": "finished", **json.loads(lines[-1])})
 
@@ -118,14 +190,29 @@ def short_study(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
         for oracle in ("perfect", "noisy:0.2"):
             for strategy in ("pal", "entropy", "random"):
                 if time.perf_counter() > args.deadline:
-                    write(out, {"part": "study", "strategy": strategy, "oracle": oracle,
-                                "seed": seed, "status": "not run: --minutes reached"})
+                    write(
+                        out,
+                        {
+                            "part": "study",
+                            "strategy": strategy,
+                            "oracle": oracle,
+                            "seed": seed,
+                            "status": "not run: --minutes reached",
+                        },
+                    )
                     continue
                 name = f"study-{strategy}-{oracle.replace(':', '_')}-s{seed}"
-                config = study_config(sizes, args, strategy, oracle, seed, sizes.study_cycles,
-                                      name)
-                write(out, {"part": "study", "strategy": strategy, "oracle": oracle,
-                            "seed": seed, **timed_run(config)})
+                config = study_config(sizes, args, strategy, oracle, seed, sizes.study_cycles, name)
+                write(
+                    out,
+                    {
+                        "part": "study",
+                        "strategy": strategy,
+                        "oracle": oracle,
+                        "seed": seed,
+                        **timed_run(config),
+                    },
+                )
 
 
 def main() -> int:
@@ -143,21 +230,31 @@ def main() -> int:
     sizes = SMOKE if args.cpu_smoke else GPU
     args.deadline = time.perf_counter() + 60 * args.minutes
     if sizes.device == "cuda" and not torch.cuda.is_available():
-        print("error: no CUDA device is visible to torch; --cpu-smoke checks the suite on a CPU",
-              file=sys.stderr)
+        print(
+            "error: no CUDA device is visible to torch; --cpu-smoke checks the suite on a CPU",
+            file=sys.stderr,
+        )
         return 2
     parts = {"strategies": every_strategy, "pal-cycle": pal_cycle, "study": short_study}
     chosen = args.parts.split(",")
     unknown = [part for part in chosen if part not in parts]
     if unknown:
-        print(f"error: unknown part {unknown[0]!r}; choose from: {', '.join(parts)}",
-              file=sys.stderr)
+        print(
+            f"error: unknown part {unknown[0]!r}; choose from: {', '.join(parts)}", file=sys.stderr
+        )
         return 2
     with tempfile.TemporaryDirectory() as folder, open(args.out, "w", encoding="utf-8") as out:
         args.runs = args.runs or folder
         name = torch.cuda.get_device_name() if sizes.device == "cuda" else platform.processor()
-        write(out, {"part": "machine", "device": name or "cpu", "torch": torch.__version__,
-                    "sizes": sizes.__dict__})
+        write(
+            out,
+            {
+                "part": "machine",
+                "device": name or "cpu",
+                "torch": torch.__version__,
+                "sizes": sizes.__dict__,
+            },
+        )
         for part in chosen:
             started = time.perf_counter()
             parts[part](sizes, args, out)

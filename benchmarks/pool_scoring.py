@@ -57,8 +57,9 @@ def seconds_of(work: Callable[[], object]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", type=int, default=60_000)
-    parser.add_argument("--batches", default=None,
-                        help="palsim's batches, a comma list [the quick preset's]")
+    parser.add_argument(
+        "--batches", default=None, help="palsim's batches, a comma list [the quick preset's]"
+    )
     parser.add_argument("--precision", default="auto", help="palsim's precision: auto|fp32|bf16")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -86,9 +87,20 @@ def main() -> None:
 
     def palsim_at(batch: int) -> Callable[[], torch.Tensor]:
         settings = TrainSettings(1, 64, 0.05, batch, True)
-        context = QueryContext(0, pool, torch.arange(0), torch.arange(0), torch.arange(args.pool),
-                               fresh_model().eval(), 10, torch.device("cpu"), generator, 0,
-                               settings, "quick")
+        context = QueryContext(
+            0,
+            pool,
+            torch.arange(0),
+            torch.arange(0),
+            torch.arange(args.pool),
+            fresh_model().eval(),
+            10,
+            torch.device("cpu"),
+            generator,
+            0,
+            settings,
+            "quick",
+        )
 
         def select() -> torch.Tensor:
             with precision(args.precision):
@@ -114,9 +126,17 @@ def main() -> None:
             f"{flops / seconds / 1e9:6.1f} GFLOP/s  {best['baseline'] / seconds:5.2f}x"
         )
     print(f"({torch.get_num_threads()} threads, pool {args.pool}, best of {args.repeats})")
-    print(json.dumps({"pool": args.pool, "precision": args.precision, "times_s": times,
-                      "threads": torch.get_num_threads(),
-                      "gflop_per_image": flops / args.pool / 1e9}))
+    print(
+        json.dumps(
+            {
+                "pool": args.pool,
+                "precision": args.precision,
+                "times_s": times,
+                "threads": torch.get_num_threads(),
+                "gflop_per_image": flops / args.pool / 1e9,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,14 +28,29 @@ def queried(directory: Path) -> set[int]:
     return {i for e in read_events(directory) if e["event"] == "query" for i in e["indices"]}
 
 
-def one_run(out: Path, strategy: str, seed: int, precision: str, args: argparse.Namespace,
-            ) -> tuple[float, set[int], float]:
+def one_run(
+    out: Path,
+    strategy: str,
+    seed: int,
+    precision: str,
+    args: argparse.Namespace,
+) -> tuple[float, set[int], float]:
     """(final test accuracy, every queried pool index, seconds) of one study."""
     name = f"{strategy}-s{seed}-{precision}"
-    config = RunConfig(strategy=strategy, oracle=args.oracle, seed=seed, device="cpu",
-                       preset="quick", pool_size=args.pool, initial=str(args.initial),
-                       budget=str(args.budget), cycles=args.cycles, precision=precision,
-                       out=str(out), name=name)
+    config = RunConfig(
+        strategy=strategy,
+        oracle=args.oracle,
+        seed=seed,
+        device="cpu",
+        preset="quick",
+        pool_size=args.pool,
+        initial=str(args.initial),
+        budget=str(args.budget),
+        cycles=args.cycles,
+        precision=precision,
+        out=str(out),
+        name=name,
+    )
     started = time.perf_counter()
     summary = run(config)
     seconds = time.perf_counter() - started
@@ -62,21 +77,36 @@ def main() -> None:
                 result = {p: one_run(Path(folder), strategy, seed, p, args) for p in order}
                 (acc32, picked32, s32), (acc16, picked16, s16) = result["fp32"], result["bf16"]
                 shared = len(picked32 & picked16) / max(1, len(picked32))
-                rows.append({"strategy": strategy, "seed": seed, "fp32": acc32, "bf16": acc16,
-                             "difference": acc16 - acc32, "shared_queries": shared,
-                             "fp32_s": s32, "bf16_s": s16})
-                print(f"{strategy:8} seed {seed}: fp32 {acc32:.4f}  bf16 {acc16:.4f}  "
-                      f"diff {acc16 - acc32:+.4f}  shared queries {shared:.0%}  "
-                      f"time {s32:.0f} s / {s16:.0f} s", file=sys.stderr, flush=True)
+                rows.append(
+                    {
+                        "strategy": strategy,
+                        "seed": seed,
+                        "fp32": acc32,
+                        "bf16": acc16,
+                        "difference": acc16 - acc32,
+                        "shared_queries": shared,
+                        "fp32_s": s32,
+                        "bf16_s": s16,
+                    }
+                )
+                print(
+                    f"{strategy:8} seed {seed}: fp32 {acc32:.4f}  bf16 {acc16:.4f}  "
+                    f"diff {acc16 - acc32:+.4f}  shared queries {shared:.0%}  "
+                    f"time {s32:.0f} s / {s16:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     for strategy in args.strategies.split(","):
         mine = [row for row in rows if row["strategy"] == strategy]
         differences = [row["difference"] for row in mine]
         spread = statistics.stdev([row["fp32"] for row in mine]) if len(mine) > 1 else 0.0
         mean_difference = statistics.mean(differences)
-        print(f"{strategy}: mean paired difference (bf16 - fp32) {mean_difference:+.4f}"
-              f", fp32 std across seeds {spread:.4f}, shared queries "
-              f"{statistics.mean(row['shared_queries'] for row in mine):.0%}, time bf16/fp32 "
-              f"{sum(r['bf16_s'] for r in mine) / sum(r['fp32_s'] for r in mine):.2f}")
+        print(
+            f"{strategy}: mean paired difference (bf16 - fp32) {mean_difference:+.4f}"
+            f", fp32 std across seeds {spread:.4f}, shared queries "
+            f"{statistics.mean(row['shared_queries'] for row in mine):.0%}, time bf16/fp32 "
+            f"{sum(r['bf16_s'] for r in mine) / sum(r['fp32_s'] for r in mine):.2f}"
+        )
     print(json.dumps({"settings": vars(args), "rows": rows}))
 
 

@@ -75,9 +75,15 @@ def rotation_accuracy(scorer: torch.nn.Module, images: torch.Tensor) -> float:
     return float(apply_batched(predict, images, 256).mean())
 
 
-def measure(args: argparse.Namespace, images: torch.Tensor, labels: torch.Tensor, steps: int,
-            stats: tuple[list[float], list[float]], test: tuple[torch.Tensor, torch.Tensor],
-            probe: torch.Tensor) -> dict[str, float]:  # fmt: skip
+def measure(
+    args: argparse.Namespace,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    steps: int,
+    stats: tuple[list[float], list[float]],
+    test: tuple[torch.Tensor, torch.Tensor],
+    probe: torch.Tensor,
+) -> dict[str, float]:
     """Train one network for ``steps`` steps; its accuracies."""
     generator = torch_generator(args.seed, steps, "augment")
     with seeded(args.seed):
@@ -131,8 +137,13 @@ def plot(rows: list[dict[str, float]], metric: str, path: Path, title: str) -> N
             sorted({row["noise"] for row in rows}), ("-", "--", ":"), strict=False
         ):
             points = [row for row in rows if row["labeled"] == size and row["noise"] == noise]
-            axis.plot([p["steps"] for p in points], [p[metric] for p in points], style,
-                      marker="o", label=f"{int(size)} labels, noise {noise:g}")  # fmt: skip
+            axis.plot(
+                [p["steps"] for p in points],
+                [p[metric] for p in points],
+                style,
+                marker="o",
+                label=f"{int(size)} labels, noise {noise:g}",
+            )
     axis.set_xscale("log", base=2)
     axis.set_xlabel("optimizer steps (batch 64)")
     axis.set_ylabel(metric.replace("_", " "))

@@ -19,8 +19,22 @@ import time
 from pathlib import Path
 
 # Tiny runs: the size of the sweep tests (seconds each), so fixed costs dominate.
-TINY = ["--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-        "--epochs", "1", "--device", "cpu", "--test-size", "500"]
+TINY = [
+    "--pool-size",
+    "300",
+    "--initial",
+    "40",
+    "--budget",
+    "40",
+    "--cycles",
+    "3",
+    "--epochs",
+    "1",
+    "--device",
+    "cpu",
+    "--test-size",
+    "500",
+]
 STRATEGIES = ["random", "entropy"]
 SEEDS = [0, 1, 2, 3]
 
@@ -28,8 +42,12 @@ SEEDS = [0, 1, 2, 3]
 def palsim(*args: str) -> float:
     """Wall seconds of one ``python -m palsim`` command (it must succeed)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "palsim", *args], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "palsim", *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -37,15 +55,35 @@ def one_after_another(out: Path) -> float:
     started = time.perf_counter()
     for strategy in STRATEGIES:
         for seed in SEEDS:
-            palsim("run", "--strategy", strategy, "--seed", str(seed), *TINY, "--out", str(out),
-                   "--quiet")
+            palsim(
+                "run",
+                "--strategy",
+                strategy,
+                "--seed",
+                str(seed),
+                *TINY,
+                "--out",
+                str(out),
+                "--quiet",
+            )
     return time.perf_counter() - started
 
 
 def as_sweep(out: Path, jobs: int) -> float:
     seeds = f"{SEEDS[0]}-{SEEDS[-1]}"
-    return palsim("sweep", "--strategy", ",".join(STRATEGIES), "--seeds", seeds, *TINY,
-                  "--out", str(out), "--jobs", str(jobs), "--quiet")
+    return palsim(
+        "sweep",
+        "--strategy",
+        ",".join(STRATEGIES),
+        "--seeds",
+        seeds,
+        *TINY,
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--quiet",
+    )
 
 
 def main() -> None:
@@ -64,14 +102,25 @@ def main() -> None:
             else:
                 sweep.append(as_sweep(root / "sweep", args.jobs))
                 sequential.append(one_after_another(root / "runs"))
-        print(f"repeat {repeat}: one after another {sequential[-1]:.1f} s, "
-              f"sweep --jobs {args.jobs} {sweep[-1]:.1f} s", file=sys.stderr)
+        print(
+            f"repeat {repeat}: one after another {sequential[-1]:.1f} s, "
+            f"sweep --jobs {args.jobs} {sweep[-1]:.1f} s",
+            file=sys.stderr,
+        )
     best_sequential, best_sweep = min(sequential), min(sweep)
     print(f"8 tiny runs one after another: {best_sequential:.1f} s (best of {args.repeats})")
     print(f"palsim sweep --jobs {args.jobs}:          {best_sweep:.1f} s")
     print(f"speed-up: {best_sequential / best_sweep:.2f}x")
-    print(json.dumps({"sequential_s": sequential, "sweep_s": sweep, "jobs": args.jobs,
-                      "speedup": best_sequential / best_sweep}))
+    print(
+        json.dumps(
+            {
+                "sequential_s": sequential,
+                "sweep_s": sweep,
+                "jobs": args.jobs,
+                "speedup": best_sequential / best_sweep,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

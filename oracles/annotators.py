@@ -79,8 +79,14 @@ class AnnotatorPoolOracle(Oracle):
             self.profiles[number] = replace(profile, matrix=profile.model.transition_matrix())
         self._cumulative = cumulative_rows(np.stack([p.matrix for p in self.profiles]))
 
-    def _model_votes(self, voters: np.ndarray, votes: np.ndarray, indices: np.ndarray,
-                     true_labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+    def _model_votes(
+        self,
+        voters: np.ndarray,
+        votes: np.ndarray,
+        indices: np.ndarray,
+        true_labels: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
         """Replace the votes of model-backed annotators by their models' answers."""
         for number, profile in enumerate(self.profiles):
             rows, columns = np.nonzero(voters == number)
@@ -180,16 +186,18 @@ class AnnotatorPoolOracle(Oracle):
         """One more answer per item from an annotator drawn among those who have not answered
         it; the served label becomes the plurality of all its answers (ties at random)."""
         labels, names, answers = [], [], []
-        for item, true in zip(np.asarray(indices).tolist(), np.asarray(true_labels).tolist(),
-                              strict=True):  # fmt: skip
+        for item, true in zip(
+            np.asarray(indices).tolist(), np.asarray(true_labels).tolist(), strict=True
+        ):
             asked = self._answerers(item)
             available = [n for n, name in enumerate(self._ids) if name not in asked]
             if item not in self._memory or not available:
                 raise ValueError(f"item {item} cannot be re-asked (unanswered, or by everyone)")
             chosen = available[int(rng.integers(len(available)))]
             label = int(draw_from_rows(self._cumulative[chosen, true][None], rng)[0])
-            vote = self._model_votes(np.array([[chosen]]), np.array([[label]]),
-                                     np.array([item]), np.array([true]), rng)  # fmt: skip
+            vote = self._model_votes(
+                np.array([[chosen]]), np.array([[label]]), np.array([item]), np.array([true]), rng
+            )
             label = int(vote[0, 0])
             answer = Answer(item, self._ids[chosen], label)
             every = [*self._answers.get(item, []), answer]

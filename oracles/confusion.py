@@ -51,8 +51,9 @@ def scaled_flip_rates(hardness: np.ndarray, rate: float) -> np.ndarray:
 class ReferenceConfusionOracle(InstanceNoiseOracle):
     """``confusion:P``: wrong answers follow a reference classifier's confusion per image."""
 
-    def __init__(self, spec: str, num_classes: int, rate: float,
-                 options: tuple[tuple[str, str], ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self, spec: str, num_classes: int, rate: float, options: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         super().__init__(spec, num_classes, rate)
         self.options = options  # reference classifier settings, passed on to the engine
 

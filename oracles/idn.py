@@ -25,9 +25,7 @@ FLIP_RATE_STD = 0.1
 BLOCK = 4096
 
 
-def truncated_normal(
-    mean: float, std: float, size: int, rng: np.random.Generator
-) -> np.ndarray:
+def truncated_normal(mean: float, std: float, size: int, rng: np.random.Generator) -> np.ndarray:
     """Normal draws truncated to [0, 1] by redrawing those outside."""
     values = rng.normal(mean, std, size)
     outside = (values < 0.0) | (values > 1.0)
@@ -37,8 +35,9 @@ def truncated_normal(
     return values
 
 
-def projected_scores(images: np.ndarray, labels: np.ndarray, num_classes: int,
-                     rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+def projected_scores(
+    images: np.ndarray, labels: np.ndarray, num_classes: int, rng: np.random.Generator
+) -> np.ndarray:
     """Softmax of ``x_i @ W[y_i]`` over the wrong classes, per image (``(N, K)``)."""
     features = images.reshape(len(images), -1)
     dimension = features.shape[1]

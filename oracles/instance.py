@@ -44,9 +44,13 @@ def keyed_uniforms(seed: int, stream: int, items: np.ndarray) -> np.ndarray:
 
 
 def keyed_answers(
-    seed: int, stream: int, items: np.ndarray, true_labels: np.ndarray,
-    flip_rates: np.ndarray, wrong: np.ndarray,
-) -> np.ndarray:  # fmt: skip
+    seed: int,
+    stream: int,
+    items: np.ndarray,
+    true_labels: np.ndarray,
+    flip_rates: np.ndarray,
+    wrong: np.ndarray,
+) -> np.ndarray:
     """Answers for ``items``: wrong with probability ``flip_rates``, then drawn from ``wrong``.
 
     ``flip_rates`` and ``wrong`` are the items' own rows; streams ``2 * stream`` and

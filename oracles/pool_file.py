@@ -115,8 +115,9 @@ def class_rates(value: Any, num_classes: int, where: str) -> np.ndarray:
                 continue
             for c in _classes(group, where):
                 if c >= num_classes or c in named:
-                    raise ValueError(f"{where}: class {c} is outside 0..{num_classes - 1} "
-                                     "or in two groups")  # fmt: skip
+                    raise ValueError(
+                        f"{where}: class {c} is outside 0..{num_classes - 1} or in two groups"
+                    )
                 named.add(c)
                 rates[c] = _number(rate, where)
         if np.isnan(rates).any():

@@ -240,6 +240,8 @@ def resolve(config: RunConfig, cuda_available: bool) -> Resolved:
         if resolved.exclude_classes
         else ClassChoice(),
     )
+
+
 def load_study_file(path: str) -> dict[str, Any]:
     """Read a study file: TOML (``study.toml``) or JSON (an earlier run's config.json).
 

@@ -128,8 +128,9 @@ def choose_pool(num_train: int, pool_size: int | None, seed: int) -> np.ndarray:
     return np.sort(rng.choice(num_train, size=pool_size, replace=False))
 
 
-def make_study(resolved: Resolved, dataset: Dataset, oracle: Oracle, strategy: Strategy,
-               device: torch.device) -> Study:
+def make_study(
+    resolved: Resolved, dataset: Dataset, oracle: Oracle, strategy: Strategy, device: torch.device
+) -> Study:
     """Resolve sizes and class lists against the data and check that the study fits."""
     config = resolved.config
     assert config.cycles is not None  # set by every preset
@@ -230,8 +231,13 @@ def score_summary(scores: torch.Tensor | None, bins: int = 10) -> dict[str, Any]
     counts = torch.histc(values, bins=bins, min=low, max=high if high > low else low + 1e-9)
     edges = torch.linspace(low, high if high > low else low + 1e-9, bins + 1)
     std = float(values.std()) if len(values) > 1 else 0.0
-    return {"min": low, "max": high, "mean": float(values.mean()), "std": std,
-            "histogram": {"edges": edges.tolist(), "counts": [int(c) for c in counts]}}
+    return {
+        "min": low,
+        "max": high,
+        "mean": float(values.mean()),
+        "std": std,
+        "histogram": {"edges": edges.tolist(), "counts": [int(c) for c in counts]},
+    }
 
 
 def check_selection(
@@ -267,9 +273,14 @@ def run_study(
     test_images, test_labels = evaluation_split(dataset, config.test_size, device)
     mean, std = channel_stats(dataset.train_images)
     model_name = choose_model(config.model, dataset.image_shape, config.preset)
-    settings = TrainSettings(config.epochs, config.batch_size, config.learning_rate,
-                             config.eval_batch_size, config.augment,
-                             config.min_steps or 0)
+    settings = TrainSettings(
+        config.epochs,
+        config.batch_size,
+        config.learning_rate,
+        config.eval_batch_size,
+        config.augment,
+        config.min_steps or 0,
+    )
     initial_fields: Event | None = None
     if state is None:
         state, initial_fields = initial_state(study, pool_labels)
@@ -277,19 +288,28 @@ def run_study(
         items = study.pool_indices[state.labeled]
         study.oracle.remember(items, np.array(state.labels), state.annotators)
         study.oracle.remember_answers([Answer(int(i), str(a), int(y)) for i, a, y in state.answers])
-    emit(run_started_event(
-        config=config.to_dict(), dataset=dataset.name,
-        num_classes=dataset.num_classes, class_names=dataset.class_names,
-        pool_size=len(study.pool_indices), test_size=len(test_labels), device=str(device),
-        model=model_name, excluded_classes=study.excluded_classes,
-        resumed_from=state.next_cycle if initial_fields is None else None, initial=initial_fields,
-        oracle_notes=study.oracle_notes,
-    ))
+    emit(
+        run_started_event(
+            config=config.to_dict(),
+            dataset=dataset.name,
+            num_classes=dataset.num_classes,
+            class_names=dataset.class_names,
+            pool_size=len(study.pool_indices),
+            test_size=len(test_labels),
+            device=str(device),
+            model=model_name,
+            excluded_classes=study.excluded_classes,
+            resumed_from=state.next_cycle if initial_fields is None else None,
+            initial=initial_fields,
+            oracle_notes=study.oracle_notes,
+        )
+    )
     if initial_fields is not None:
         # After the initial answers are logged: a run killed before this point starts over.
         checkpoint(state)
-    inputs = CycleInputs(pool_images, pool_labels, test_images, test_labels, model_name, mean,
-                         std, settings)
+    inputs = CycleInputs(
+        pool_images, pool_labels, test_images, test_labels, model_name, mean, std, settings
+    )
     import_optimizer_dependencies()  # a one-time import, kept out of cycle 0's train time
     for cycle in range(state.next_cycle, config.cycles):
         with precision(config.precision):
@@ -317,11 +337,23 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         emit(epoch_event(cycle=cycle, phase="train", epoch=epoch, epochs=epochs, loss=loss))
 
     with seeded(derive_seed(seed, cycle, "model")):
-        network = build_model(model_name, pool_images.shape[1], study.dataset.num_classes,
-                              inputs.mean, inputs.std, dropout=study.strategy.task_dropout)
+        network = build_model(
+            model_name,
+            pool_images.shape[1],
+            study.dataset.num_classes,
+            inputs.mean,
+            inputs.std,
+            dropout=study.strategy.task_dropout,
+        )
         model = prepare(network, device)
-        train_classifier(model, pool_images[labeled], labels, settings,
-                         torch_generator(seed, cycle, "augment"), on_epoch)
+        train_classifier(
+            model,
+            pool_images[labeled],
+            labels,
+            settings,
+            torch_generator(seed, cycle, "augment"),
+            on_epoch,
+        )
     train_seconds = time.perf_counter() - started
 
     # 2. Evaluate on the clean test split (no augmentation), and on its own training data.
@@ -358,15 +390,25 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
             fields["answers"] = relabel["answers"] + fields["answers"]
             fields["cost"] += relabel["cost"]
             fields["relabel"] = relabel
-        emit(query_event(cycle=cycle, scores=score_summary(selection.scores),
-                         diagnostics=selection.diagnostics, **fields))
+        emit(
+            query_event(
+                cycle=cycle,
+                scores=score_summary(selection.scores),
+                diagnostics=selection.diagnostics,
+                **fields,
+            )
+        )
         state.labeled += chosen.tolist()
         state.labels += fields["oracle_labels"]
         state.annotators += who_answered(fields)
         state.answers += fields["answers"]
         state.total_label_cost += fields["cost"]
-        record.update(queried=len(chosen), query_noisy=wrong, label_cost=fields["cost"],
-                      query_seconds=query_seconds)
+        record.update(
+            queried=len(chosen),
+            query_noisy=wrong,
+            label_cost=fields["cost"],
+            query_seconds=query_seconds,
+        )
     record["total_label_cost"] = state.total_label_cost
     record["diagnostics"] = diagnostics
     record["warnings"] = [line for line in warnings if line]
@@ -376,9 +418,16 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
     state.next_cycle = cycle + 1
 
 
-def reask(study: Study, state: LoopState, cycle: int, pool_images: torch.Tensor,
-          pool_labels: np.ndarray, model: torch.nn.Module, settings: TrainSettings,
-          record: dict[str, Any]) -> dict[str, Any] | None:  # fmt: skip
+def reask(
+    study: Study,
+    state: LoopState,
+    cycle: int,
+    pool_images: torch.Tensor,
+    pool_labels: np.ndarray,
+    model: torch.nn.Module,
+    settings: TrainSettings,
+    record: dict[str, Any],
+) -> dict[str, Any] | None:
     """Re-ask ``study.reasks`` labels by the relabel policy; update ``state`` and ``record``.
 
     Returns the query event's ``relabel`` field (None when the study does not re-ask).
@@ -389,56 +438,96 @@ def reask(study: Study, state: LoopState, cycle: int, pool_images: torch.Tensor,
     positions = np.array(state.labeled)
     served, true = np.array(state.labels), pool_labels[positions]
     outcome = reask_labeled(
-        study.oracle, study.config.relabel, study.reasks, study.pool_indices[positions],
-        served, true, lambda entries: pool_images[torch.from_numpy(positions[entries])], model,
-        settings.eval_batch_size, numpy_rng(study.config.seed, cycle, "relabel"),
+        study.oracle,
+        study.config.relabel,
+        study.reasks,
+        study.pool_indices[positions],
+        served,
+        true,
+        lambda entries: pool_images[torch.from_numpy(positions[entries])],
+        model,
+        settings.eval_batch_size,
+        numpy_rng(study.config.seed, cycle, "relabel"),
         numpy_rng(study.config.noise_seed, cycle, "reask"),
-    )  # fmt: skip
+    )
     after = outcome.annotation.labels
-    for entry, label, who in zip(outcome.positions, after, outcome.annotation.annotators or [],
-                                 strict=True):  # fmt: skip
+    for entry, label, who in zip(
+        outcome.positions, after, outcome.annotation.annotators or [], strict=True
+    ):
         state.labels[entry] = int(label)
         state.annotators[entry] = who
     noisy_after = int(np.sum(np.array(state.labels) != true))
     record.update(
-        reasked=len(outcome.positions), reask_changed=int(np.sum(outcome.before != after)),
-        served_noise_before=record["noise_rate"], served_noise_after=noisy_after / len(true),
-    )  # fmt: skip
+        reasked=len(outcome.positions),
+        reask_changed=int(np.sum(outcome.before != after)),
+        served_noise_before=record["noise_rate"],
+        served_noise_after=noisy_after / len(true),
+    )
     return {
         "indices": study.pool_indices[positions[outcome.positions]].tolist(),
         "true_labels": true[outcome.positions].tolist(),
-        "labels_before": outcome.before.tolist(), "labels_after": after.tolist(),
+        "labels_before": outcome.before.tolist(),
+        "labels_after": after.tolist(),
         "annotators": outcome.annotation.annotators,
         "answers": [[a.item, a.annotator, a.label] for a in outcome.annotation.answers],
         "cost": outcome.annotation.cost,
-    }  # fmt: skip
+    }
 
 
-def cycle_record(study: Study, state: LoopState, cycle: int, test_accuracy: float,
-                 pool_labels: np.ndarray, train_seconds: float) -> dict[str, Any]:
+def cycle_record(
+    study: Study,
+    state: LoopState,
+    cycle: int,
+    test_accuracy: float,
+    pool_labels: np.ndarray,
+    train_seconds: float,
+) -> dict[str, Any]:
     """The summary.json entry for a cycle, before its query."""
     true = pool_labels[np.array(state.labeled)]
     noisy = int(np.sum(true != np.array(state.labels)))
     record: dict[str, Any] = {
-        "cycle": cycle, "labeled": len(state.labeled), "test_accuracy": test_accuracy,
-        "noisy_labels": noisy, "noise_rate": noisy / len(state.labeled), "queried": 0,
-        "query_noisy": 0, "label_cost": 0.0, "train_seconds": train_seconds, "query_seconds": 0.0,
+        "cycle": cycle,
+        "labeled": len(state.labeled),
+        "test_accuracy": test_accuracy,
+        "noisy_labels": noisy,
+        "noise_rate": noisy / len(state.labeled),
+        "queried": 0,
+        "query_noisy": 0,
+        "label_cost": 0.0,
+        "train_seconds": train_seconds,
+        "query_seconds": 0.0,
     }
     if study.excluded_classes:
         record["novel_found"] = int(np.isin(true, study.excluded_classes).sum())
     return record
 
 
-def make_context(study: Study, cycle: int, pool_images: torch.Tensor,
-                 labeled: torch.Tensor, labels: torch.Tensor, model: torch.nn.Module,
-                 settings: TrainSettings, emit: Emit) -> QueryContext:
+def make_context(
+    study: Study,
+    cycle: int,
+    pool_images: torch.Tensor,
+    labeled: torch.Tensor,
+    labels: torch.Tensor,
+    model: torch.nn.Module,
+    settings: TrainSettings,
+    emit: Emit,
+) -> QueryContext:
     mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
     mask[labeled] = False
     seed = derive_seed(study.config.seed, cycle, "strategy")
     generator = torch_generator(study.config.seed, cycle, "strategy")
     return QueryContext(
-        cycle=cycle, pool_images=pool_images, labeled=labeled, labels=labels,
-        unlabeled=torch.nonzero(mask).flatten(), model=model,
-        num_classes=study.dataset.num_classes, device=study.device, generator=generator,
-        seed=seed, train=settings, preset=study.config.preset, emit=emit,
+        cycle=cycle,
+        pool_images=pool_images,
+        labeled=labeled,
+        labels=labels,
+        unlabeled=torch.nonzero(mask).flatten(),
+        model=model,
+        num_classes=study.dataset.num_classes,
+        device=study.device,
+        generator=generator,
+        seed=seed,
+        train=settings,
+        preset=study.config.preset,
+        emit=emit,
     )

@@ -108,8 +108,15 @@ class ResNet18(nn.Module):
 class TaskModel(nn.Module):
     """``normalize -> features -> head``; ``embed`` returns the features, ``head`` the logits."""
 
-    def __init__(self, backbone: nn.Module, out_features: int, num_classes: int,
-                 mean: list[float], std: list[float], dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        out_features: int,
+        num_classes: int,
+        mean: list[float],
+        std: list[float],
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.normalize = Normalize(mean, std)
         self.backbone = backbone
@@ -183,8 +190,14 @@ def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
     return mean.tolist(), std.tolist()
 
 
-def build_model(name: str, in_channels: int, num_classes: int, mean: list[float],
-                std: list[float], dropout: float = 0.0) -> TaskModel:
+def build_model(
+    name: str,
+    in_channels: int,
+    num_classes: int,
+    mean: list[float],
+    std: list[float],
+    dropout: float = 0.0,
+) -> TaskModel:
     """Build a freshly initialised task model (seed torch before calling for determinism)."""
     backbone, out_features = build_backbone(name, in_channels)
     return TaskModel(backbone, out_features, num_classes, mean, std, dropout)

@@ -58,9 +58,13 @@ def cache_path(dataset: Dataset, noise_seed: int, model: str, train: int | None)
     return cache_folder() / (re.sub(r"[^A-Za-z0-9._+-]+", "_", name) + ".npz")
 
 
-def reference_probabilities(dataset: Dataset, noise_seed: int, model: str = DEFAULT_MODEL,
-                            train: int | None = None, device: torch.device | None = None,
-                            ) -> Reference:  # fmt: skip
+def reference_probabilities(
+    dataset: Dataset,
+    noise_seed: int,
+    model: str = DEFAULT_MODEL,
+    train: int | None = None,
+    device: torch.device | None = None,
+) -> Reference:
     """The cached reference for these settings, trained now when there is none."""
     path = cache_path(dataset, noise_seed, model, train)
     cached = _read(path, len(dataset.train_labels), dataset.num_classes)
@@ -88,8 +92,9 @@ def _read(path: Path, count: int, num_classes: int) -> Reference | None:
     return Reference(probabilities, test_accuracy, path)
 
 
-def _train_folds(dataset: Dataset, noise_seed: int, model: str, train: int | None,
-                 device: torch.device) -> tuple[np.ndarray, float]:  # fmt: skip
+def _train_folds(
+    dataset: Dataset, noise_seed: int, model: str, train: int | None, device: torch.device
+) -> tuple[np.ndarray, float]:
     # 1. Two seeded halves of the training split.
     count = len(dataset.train_labels)
     order = numpy_rng(noise_seed, 0, "reference-split").permutation(count)
@@ -109,8 +114,13 @@ def _train_folds(dataset: Dataset, noise_seed: int, model: str, train: int | Non
             network = prepare(
                 build_model(model, images.shape[1], dataset.num_classes, mean, std), device
             )
-            train_classifier(network, images[fit_index], labels[fit_index], settings,
-                             torch_generator(noise_seed, fold, "reference-batches"))  # fmt: skip
+            train_classifier(
+                network,
+                images[fit_index],
+                labels[fit_index],
+                settings,
+                torch_generator(noise_seed, fold, "reference-batches"),
+            )
         scored_images = images[torch.from_numpy(scored).to(device)]
         probabilities[scored] = predict_probabilities(network, scored_images, EVAL_BATCH).cpu()
         accuracies.append(accuracy(network, test_images, test_labels, EVAL_BATCH))

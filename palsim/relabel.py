@@ -91,11 +91,19 @@ class Reasked:
     annotation: Annotation  # the oracle's reply: new served labels, who, answers, cost
 
 
-def reask_labeled(oracle: Oracle, policy: str, count: int, items: np.ndarray,
-                  served: np.ndarray, true_labels: np.ndarray, images: Callable[[np.ndarray],
-                  torch.Tensor], model: torch.nn.Module, eval_batch_size: int,
-                  policy_rng: np.random.Generator, oracle_rng: np.random.Generator,
-                  ) -> Reasked:  # fmt: skip
+def reask_labeled(
+    oracle: Oracle,
+    policy: str,
+    count: int,
+    items: np.ndarray,
+    served: np.ndarray,
+    true_labels: np.ndarray,
+    images: Callable[[np.ndarray], torch.Tensor],
+    model: torch.nn.Module,
+    eval_batch_size: int,
+    policy_rng: np.random.Generator,
+    oracle_rng: np.random.Generator,
+) -> Reasked:
     """Choose up to ``count`` labeled samples by ``policy`` and re-ask the oracle about them.
 
     ``items``, ``served`` and ``true_labels`` describe the labeled list (training indices,
@@ -105,8 +113,9 @@ def reask_labeled(oracle: Oracle, policy: str, count: int, items: np.ndarray,
     candidates = np.flatnonzero(oracle.reaskable(items))
     positions = candidates[:0]
     if choose is not None and len(candidates):
-        context = RelabelContext(candidates, images(candidates), served[candidates], model,
-                                 eval_batch_size, policy_rng)  # fmt: skip
+        context = RelabelContext(
+            candidates, images(candidates), served[candidates], model, eval_batch_size, policy_rng
+        )
         positions = choose(context, count)
     annotation = oracle.reask(items[positions], true_labels[positions], oracle_rng)
     return Reasked(positions, served[positions].copy(), annotation)

@@ -29,7 +29,13 @@ from palsim.store import (
 # The log's header before it named its columns for crowd tools (still read on resume).
 OLD_ANNOTATION_COLUMNS = ["item", "annotator", "label", "cycle"]
 STATE_KEYS = (
-    "next_cycle", "labeled", "labels", "annotators", "records", "total_label_cost", "answers"
+    "next_cycle",
+    "labeled",
+    "labels",
+    "annotators",
+    "records",
+    "total_label_cost",
+    "answers",
 )
 
 

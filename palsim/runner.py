@@ -120,8 +120,9 @@ def check_output(directory: Path) -> None:
         )
 
 
-def prepare(config: RunConfig, resume_state: LoopState | None = None,
-            directory: Path | None = None) -> Prepared:
+def prepare(
+    config: RunConfig, resume_state: LoopState | None = None, directory: Path | None = None
+) -> Prepared:
     """Check the configuration and the run folder, then load the data and build the study.
 
     Nothing is written; every bad input is a :class:`UsageError`, raised before the data is
@@ -180,9 +181,8 @@ def prepare_resume(directory: Path, overrides: dict[str, Any] | None = None) -> 
     if summary is not None and is_finished(summary):
         # Finished only if the checkpoint agrees: an edited summary is refused, not trusted.
         done = read_json_object(directory / CHECKPOINT_FILE) or {}
-        if (
-            done.get("next_cycle") != saved.get("cycles")
-            or done.get("records") != summary.get("cycles")
+        if done.get("next_cycle") != saved.get("cycles") or done.get("records") != summary.get(
+            "cycles"
         ):
             raise UsageError(
                 f"--resume {directory}: summary.json says finished but disagrees with "
@@ -221,8 +221,15 @@ def trusted_state(prepared: Prepared) -> LoopState | None:
     saved = read_json_object(directory / CONFIG_FILE) or {}
     assert study.config.cycles is not None
     new_per_cycle = study.budget - study.reasks  # re-asks label no new samples
-    expected = Expected(saved, study.pool_indices, study.dataset.num_classes, study.initial,
-                        new_per_cycle, study.config.cycles, reasks=study.reasks)  # fmt: skip
+    expected = Expected(
+        saved,
+        study.pool_indices,
+        study.dataset.num_classes,
+        study.initial,
+        new_per_cycle,
+        study.config.cycles,
+        reasks=study.reasks,
+    )
     try:
         if not (path.exists() or path.is_symlink()):
             check_fresh(directory)

@@ -23,9 +23,19 @@ from palsim.runner import run
 from palsim.store import read_summary
 
 POLICIES = ["none", "random", "disagree"]
-STUDY = {"dataset": "fashion-mnist", "strategy": "entropy", "oracle": "annotators:3:0.3",
-         "pool_size": 1500, "initial": "150", "budget": "150", "cycles": 4, "epochs": 5,
-         "test_size": 1000, "device": "cpu", "preset": "quick"}  # fmt: skip
+STUDY = {
+    "dataset": "fashion-mnist",
+    "strategy": "entropy",
+    "oracle": "annotators:3:0.3",
+    "pool_size": 1500,
+    "initial": "150",
+    "budget": "150",
+    "cycles": 4,
+    "epochs": 5,
+    "test_size": 1000,
+    "device": "cpu",
+    "preset": "quick",
+}
 SHARE = 0.2
 
 
@@ -33,8 +43,14 @@ def final_record(out: Path, policy: str, seed: int) -> dict[str, Any]:
     name = f"{policy}-s{seed}"
     summary = read_summary(out / name)
     if summary is None or summary.get("status") != "finished":
-        config = RunConfig(**STUDY, seed=seed, relabel=policy, relabel_share=SHARE if
-                           policy != "none" else 0.0, out=str(out), name=name)  # fmt: skip
+        config = RunConfig(
+            **STUDY,
+            seed=seed,
+            relabel=policy,
+            relabel_share=SHARE if policy != "none" else 0.0,
+            out=str(out),
+            name=name,
+        )
         summary = run(config)
     return summary["cycles"][-1]
 
@@ -52,9 +68,11 @@ def main() -> None:
         def mean(key: str, records: list[dict[str, Any]] = records) -> float:
             return statistics.mean(float(r[key]) for r in records)
 
-        print(f"| {policy} | {mean('labeled'):.0f} | {mean('noisy_labels'):.1f} | "
-              f"{mean('noise_rate'):.3f} | {mean('test_accuracy'):.3f} | "
-              f"{mean('total_label_cost'):.0f} |")  # fmt: skip
+        print(
+            f"| {policy} | {mean('labeled'):.0f} | {mean('noisy_labels'):.1f} | "
+            f"{mean('noise_rate'):.3f} | {mean('test_accuracy'):.3f} | "
+            f"{mean('total_label_cost'):.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,16 @@ requires_fashion_mnist = pytest.mark.skipif(
 def tiny_study_args(out: Path, name: str, **overrides: object) -> list[str]:
     """Arguments of a `palsim run` that finishes in a few seconds on a CPU."""
     values: dict[str, object] = {
-        "out": out, "name": name, "pool-size": 600, "initial": 60, "budget": 60,
-        "cycles": 3, "epochs": 2, "min-steps": 0, "strategy": "entropy", "device": "cpu",
+        "out": out,
+        "name": name,
+        "pool-size": 600,
+        "initial": 60,
+        "budget": 60,
+        "cycles": 3,
+        "epochs": 2,
+        "min-steps": 0,
+        "strategy": "entropy",
+        "device": "cpu",
         "test-size": 500,
     }
     values.update({key.replace("_", "-"): value for key, value in overrides.items()})

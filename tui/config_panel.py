@@ -12,8 +12,18 @@ from palsim.events import plain
 
 # Shown first, in this order; any other key follows alphabetically.
 KEY_ORDER = (
-    "dataset", "strategy", "oracle", "seed", "noise_seed", "initial", "budget",
-    "cycles", "epochs", "preset", "model", "device",
+    "dataset",
+    "strategy",
+    "oracle",
+    "seed",
+    "noise_seed",
+    "initial",
+    "budget",
+    "cycles",
+    "epochs",
+    "preset",
+    "model",
+    "device",
 )
 HIDDEN = frozenset({"name"})  # already in the status line
 NESTING = 3  # deeper lists and dicts show as "…": a hostile config may nest a thousand levels

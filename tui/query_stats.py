@@ -49,8 +49,12 @@ def summary_lines(query: CycleQuery) -> list[Text]:
     if query.cost is not None:
         head.append(f" · cost {query.cost:g}")
     reasks = [Text(f"re-asked {query.reasked} labels, {query.reask_changed} changed")]
-    return [head, *annotator_lines(query), *(reasks if query.reasked else []),
-            _scores_line(query.scores)]
+    return [
+        head,
+        *annotator_lines(query),
+        *(reasks if query.reasked else []),
+        _scores_line(query.scores),
+    ]
 
 
 def annotator_lines(query: CycleQuery) -> list[Text]:

@@ -25,6 +25,8 @@ CRASH_GRACE_SECONDS = 2.0
 # No event and no run_finished for this long: the process is most likely gone (killed).
 # Only for folders without a lock file (older runs); otherwise the lock tells at once.
 STALL_SECONDS = 600.0
+
+
 @dataclass(frozen=True)
 class AnnotatorStats:
     """How many answers one annotator gave in a query, and how many were wrong."""

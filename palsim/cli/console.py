@@ -37,8 +37,12 @@ def format_record(record: dict[str, Any]) -> str:
 class ConsolePrinter:
     """Consumes events; call :meth:`close` when the run ends."""
 
-    def __init__(self, stream: TextIO | None = None, live: bool | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        live: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream or sys.stderr
         self.console = Console(file=self.stream, highlight=False)
         self.live = self.console.is_terminal if live is None else live
@@ -56,8 +60,13 @@ class ConsolePrinter:
             self.epochs.total = event["epochs"]
             self.epochs.finished()
             description = plain(f"cycle {event['cycle']} {event['phase']} loss {event['loss']:.3f}")
-            self.progress.update(self.epoch_task, completed=event["epoch"], total=event["epochs"],
-                                 description=description, eta=self.epochs.text())
+            self.progress.update(
+                self.epoch_task,
+                completed=event["epoch"],
+                total=event["epochs"],
+                description=description,
+                eta=self.epochs.text(),
+            )
         elif name == EventName.PHASE and self.progress is not None:
             self.epochs.restart(0)
             description = plain(f"cycle {event['cycle']} {event['phase']}")
@@ -86,9 +95,12 @@ class ConsolePrinter:
         self.cycles.restart(config["cycles"], before=done)
         if self.live:
             self.progress = Progress(
-                TextColumn("{task.description}", markup=False), BarColumn(bar_width=20),
-                MofNCompleteColumn(), TextColumn("{task.fields[eta]}", markup=False),
-                console=self.console, transient=True,
+                TextColumn("{task.description}", markup=False),
+                BarColumn(bar_width=20),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[eta]}", markup=False),
+                console=self.console,
+                transient=True,
             )
             self.progress.start()
             self.cycle_task = self.progress.add_task(

@@ -42,8 +42,13 @@ def format_outcome(outcome: Outcome, done: int, total: int) -> str:
 class SweepProgress:
     """Call :meth:`start`, then :meth:`outcome` per grid point, then :meth:`close`."""
 
-    def __init__(self, stream: TextIO | None = None, live: bool | None = None, quiet: bool = False,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        live: bool | None = None,
+        quiet: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.console = Console(file=stream or sys.stderr, highlight=False)
         self.live = self.console.is_terminal if live is None else live
         self.quiet = quiet
@@ -58,8 +63,12 @@ class SweepProgress:
         self.eta.restart(total, before=skipped)
         if self.live and not self.quiet:
             self.progress = Progress(
-                TextColumn("sweep"), BarColumn(bar_width=30), MofNCompleteColumn(),
-                TextColumn("{task.fields[eta]}"), console=self.console, transient=True,
+                TextColumn("sweep"),
+                BarColumn(bar_width=30),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[eta]}"),
+                console=self.console,
+                transient=True,
             )
             self.progress.start()
             self.task = self.progress.add_task("sweep", total=total, eta="")

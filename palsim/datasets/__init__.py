@@ -35,5 +35,3 @@ def load_dataset(name: str, data_dir: Path | None = None, download: bool = True)
         if not data_dir.is_dir():
             raise ValueError(f"--data-dir {str(data_dir)!r} is not a readable directory")
     return DATASETS.get(name)(data_dir, download)
-
-

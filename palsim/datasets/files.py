@@ -69,9 +69,15 @@ class _ArrayUnpickler(pickle.Unpickler):
 
 # What unpickling a truncated or crafted file raises (the refusal above is UnpicklingError).
 PICKLE_ERRORS = (
-    pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
-    KeyError, OSError,
-)  # fmt: skip
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    OSError,
+)
 
 
 def read_pickle(path: Path) -> dict[str, Any]:
@@ -112,8 +118,16 @@ def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
     try:
         content = loadmat(str(path), variable_names=("X", "y"))
-    except (MatReadError, OSError, ValueError, EOFError, TypeError, IndexError, KeyError,
-            NotImplementedError) as error:  # fmt: skip
+    except (
+        MatReadError,
+        OSError,
+        ValueError,
+        EOFError,
+        TypeError,
+        IndexError,
+        KeyError,
+        NotImplementedError,
+    ) as error:
         raise ValueError(f"{path} is truncated or not an SVHN .mat file: {error}") from None
     if "X" not in content or "y" not in content:
         raise ValueError(f"{path} lacks the 'X' or 'y' array of an SVHN file")

@@ -27,13 +27,31 @@ from palsim.report.rows import STD_NOTE, TextTable, report_tables
 FORMATS = ("table", "csv", "json", "markdown")
 
 CSV_COLUMNS = [
-    "dataset", "oracle", "strategy", "settings", "runs", "cycle", "labeled", "accuracy_mean",
-    "accuracy_std", "accuracy_sem", "aubc_mean", "aubc_std", "final_accuracy_mean",
-    "final_accuracy_std", "noise_rate",
+    "dataset",
+    "oracle",
+    "strategy",
+    "settings",
+    "runs",
+    "cycle",
+    "labeled",
+    "accuracy_mean",
+    "accuracy_std",
+    "accuracy_sem",
+    "aubc_mean",
+    "aubc_std",
+    "final_accuracy_mean",
+    "final_accuracy_std",
+    "noise_rate",
 ]
 PAIRED_CSV_COLUMNS = [
-    "baseline", "pairs", "accuracy_diff_mean", "accuracy_diff_ci95_low",
-    "accuracy_diff_ci95_high", "aubc_diff_mean", "aubc_diff_ci95_low", "aubc_diff_ci95_high",
+    "baseline",
+    "pairs",
+    "accuracy_diff_mean",
+    "accuracy_diff_ci95_low",
+    "accuracy_diff_ci95_high",
+    "aubc_diff_mean",
+    "aubc_diff_ci95_low",
+    "aubc_diff_ci95_high",
 ]
 
 
@@ -49,8 +67,14 @@ def paired_cells(comparison: Comparison | None, cycle: int) -> list[Any]:
         return [comparison.baseline, 0, *[""] * 6]
     at, total = comparison.cycles[cycle], comparison.aubc
     return [
-        comparison.baseline, at.n, at.mean, blank_if_none(at.low), blank_if_none(at.high),
-        total.mean, blank_if_none(total.low), blank_if_none(total.high),
+        comparison.baseline,
+        at.n,
+        at.mean,
+        blank_if_none(at.low),
+        blank_if_none(at.high),
+        total.mean,
+        blank_if_none(total.low),
+        blank_if_none(total.high),
     ]
 
 
@@ -62,10 +86,18 @@ def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None
     for group in groups:
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True)):
             row = [
-                *map(plain, group.key), plain(settings_text(group.settings)), group.runs,
-                cycle, labeled,
-                spread.mean, spread.std, spread.sem, group.aubc.mean, group.aubc.std,
-                group.final_accuracy.mean, group.final_accuracy.std,
+                *map(plain, group.key),
+                plain(settings_text(group.settings)),
+                group.runs,
+                cycle,
+                labeled,
+                spread.mean,
+                spread.std,
+                spread.sem,
+                group.aubc.mean,
+                group.aubc.std,
+                group.final_accuracy.mean,
+                group.final_accuracy.std,
                 blank_if_none(group.noise_rate),
             ]
             if comparisons is not None:
@@ -90,23 +122,35 @@ def group_dict(group: GroupStats) -> dict[str, Any]:
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
     ]
     return {
-        "dataset": dataset, "oracle": oracle, "strategy": strategy, "settings": group.settings,
-        "config": group.identity, "runs": group.runs, "seeds": group.seeds,
-        "final_accuracy": spread_dict(group.final_accuracy), "aubc": spread_dict(group.aubc),
-        "noise_rate": group.noise_rate, "cycles": cycles, "directories": group.directories,
+        "dataset": dataset,
+        "oracle": oracle,
+        "strategy": strategy,
+        "settings": group.settings,
+        "config": group.identity,
+        "runs": group.runs,
+        "seeds": group.seeds,
+        "final_accuracy": spread_dict(group.final_accuracy),
+        "aubc": spread_dict(group.aubc),
+        "noise_rate": group.noise_rate,
+        "cycles": cycles,
+        "directories": group.directories,
     }
 
 
 def comparison_dict(comparison: Comparison) -> dict[str, Any]:
     dataset, oracle, strategy = comparison.group.key
     return {
-        "dataset": dataset, "oracle": oracle, "strategy": strategy,
-        "settings": comparison.group.settings, "seeds": comparison.seeds,
+        "dataset": dataset,
+        "oracle": oracle,
+        "strategy": strategy,
+        "settings": comparison.group.settings,
+        "seeds": comparison.seeds,
         "aubc": paired_dict(comparison.aubc) if comparison.aubc else None,
         "cycles": [
             {"cycle": cycle, "labeled": labeled, **paired_dict(paired)}
             for cycle, (labeled, paired) in enumerate(
-                zip(comparison.group.labeled, comparison.cycles, strict=False))
+                zip(comparison.group.labeled, comparison.cycles, strict=False)
+            )
         ],
         "reason": comparison.reason,
     }
@@ -172,7 +216,6 @@ def render(
     if fmt == "json":
         return to_json(groups, skipped, comparisons)
     return to_markdown(groups, comparisons)
-
 
 
 def notes(groups: list[GroupStats], comparisons: list[Comparison] | None) -> list[str]:

@@ -61,7 +61,8 @@ def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | Non
             for cycle, record in enumerate(run.cycles):
                 fields = flat(record)
                 row = [
-                    plain(run.directory), *map(plain, group.key),
+                    plain(run.directory),
+                    *map(plain, group.key),
                     plain(settings_text(group.settings)),
                     *(("" if seed is None else seed) for seed in run.seeds),
                     *(text_cell(fields.get(column, "")) for column in columns),
@@ -93,4 +94,3 @@ def baseline_cells(
     if reference is None or run.strategy == baseline or reference.labeled != run.labeled:
         return [baseline, ""]
     return [baseline, run.accuracy[cycle] - reference.accuracy[cycle]]
-

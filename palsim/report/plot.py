@@ -58,8 +58,12 @@ def label(group: GroupStats) -> str:
     return f"{group.key[2]} [{text}]" if text else group.key[2]
 
 
-def plot_report(groups: list[GroupStats], path: Path, metric: str = "final",
-                comparisons: list[Comparison] | None = None) -> None:
+def plot_report(
+    groups: list[GroupStats],
+    path: Path,
+    metric: str = "final",
+    comparisons: list[Comparison] | None = None,
+) -> None:
     """Write the figure to ``path`` (the format follows its suffix: .png, .pdf, .svg)."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
@@ -69,20 +73,25 @@ def plot_report(groups: list[GroupStats], path: Path, metric: str = "final",
     colours = {name: f"C{i % 10}" for i, name in enumerate(sorted({label(g) for g in groups}))}
     rows_per_dataset = 1 if comparisons is None else 2
     columns = len(oracles) + 1
-    figure, axes = plt.subplots(rows_per_dataset * len(datasets), columns,
-                                figsize=(4 * columns, 3.4 * rows_per_dataset * len(datasets)),
-                                squeeze=False)
+    figure, axes = plt.subplots(
+        rows_per_dataset * len(datasets),
+        columns,
+        figsize=(4 * columns, 3.4 * rows_per_dataset * len(datasets)),
+        squeeze=False,
+    )
     for index, dataset in enumerate(datasets):
         row = axes[rows_per_dataset * index]
         mine = [group for group in groups if group.key[0] == dataset]
         for column, oracle in enumerate(oracles):
             draw_curves(row[column], [g for g in mine if g.key[1] == oracle], colours)
-            row[column].set_title(f"{dataset}, oracle {oracle}\nband: ± 1 std over seeds",
-                                  fontsize=8)
+            row[column].set_title(
+                f"{dataset}, oracle {oracle}\nband: ± 1 std over seeds", fontsize=8
+            )
         share_y_range(row[:-1])
         draw_robustness(row[-1], mine, colours, metric)
-        row[-1].set_title(f"{dataset}: {METRICS[metric]} vs noise rate\nbars: ± 1 std over seeds",
-                          fontsize=8)
+        row[-1].set_title(
+            f"{dataset}: {METRICS[metric]} vs noise rate\nbars: ± 1 std over seeds", fontsize=8
+        )
         if comparisons is not None:
             draw_paired_row(axes[2 * index + 1], dataset, oracles, comparisons, colours)
     figure.tight_layout()
@@ -104,8 +113,14 @@ def draw_curves(axis: Any, groups: list[GroupStats], colours: dict[str, str]) ->
         low = [spread.mean - spread.std for spread in group.accuracy]
         high = [spread.mean + spread.std for spread in group.accuracy]
         colour = colours[label(group)]
-        axis.plot(group.labeled, mean, marker="o", markersize=3, color=colour,
-                  label=f"{label(group)} (n={group.runs})")
+        axis.plot(
+            group.labeled,
+            mean,
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=f"{label(group)} (n={group.runs})",
+        )
         axis.fill_between(group.labeled, low, high, color=colour, alpha=0.2, linewidth=0)
     axis.set_xlabel("labeled samples")
     axis.set_ylabel("test accuracy")
@@ -146,18 +161,30 @@ def draw_robustness(
     families = sorted({family for _, family in lines})
     styles = ["-", "--", ":", "-."]
     for (name, family), points in lines.items():
-        axis.errorbar([x for x, _ in points], [s.mean for _, s in points],
-                      yerr=[s.std for _, s in points], marker="o", markersize=3, capsize=3,
-                      color=colours[name], label=f"{name}, {family}",
-                      linestyle=styles[families.index(family) % len(styles)])
+        axis.errorbar(
+            [x for x, _ in points],
+            [s.mean for _, s in points],
+            yerr=[s.std for _, s in points],
+            marker="o",
+            markersize=3,
+            capsize=3,
+            color=colours[name],
+            label=f"{name}, {family}",
+            linestyle=styles[families.index(family) % len(styles)],
+        )
     axis.set_xlabel("oracle noise rate (nominal, per family)")
     axis.set_ylabel(METRICS[metric])
     if lines:
         axis.legend(fontsize=7)
 
 
-def draw_paired_row(row: list[Any], dataset: str, oracles: list[str],
-                    comparisons: list[Comparison], colours: dict[str, str]) -> None:
+def draw_paired_row(
+    row: list[Any],
+    dataset: str,
+    oracles: list[str],
+    comparisons: list[Comparison],
+    colours: dict[str, str],
+) -> None:
     """Per oracle: accuracy minus the baseline's, per cycle, with its 95% confidence band."""
     baseline = comparisons[0].baseline if comparisons else "baseline"
     for column, oracle in enumerate(oracles):
@@ -167,16 +194,26 @@ def draw_paired_row(row: list[Any], dataset: str, oracles: list[str],
             if group.key[:2] != (dataset, oracle) or comparison.aubc is None:
                 continue
             mean = [paired.mean for paired in comparison.cycles]
-            axis.plot(group.labeled, mean, marker="o", markersize=3, color=colours[label(group)],
-                      label=f"{label(group)} (pairs={comparison.aubc.n})")
+            axis.plot(
+                group.labeled,
+                mean,
+                marker="o",
+                markersize=3,
+                color=colours[label(group)],
+                label=f"{label(group)} (pairs={comparison.aubc.n})",
+            )
             if comparison.aubc.n > 1:
                 low = [paired.low for paired in comparison.cycles]
                 high = [paired.high for paired in comparison.cycles]
-                axis.fill_between(group.labeled, low, high, color=colours[label(group)],
-                                  alpha=0.2, linewidth=0)
+                axis.fill_between(
+                    group.labeled, low, high, color=colours[label(group)], alpha=0.2, linewidth=0
+                )
         axis.axhline(0.0, color="grey", linewidth=0.8)
-        axis.set_title(f"{dataset}, oracle {oracle}: minus {baseline}, same seeds\n"
-                       "band: 95% CI (t, n - 1 dof)", fontsize=8)
+        axis.set_title(
+            f"{dataset}, oracle {oracle}: minus {baseline}, same seeds\n"
+            "band: 95% CI (t, n - 1 dof)",
+            fontsize=8,
+        )
         axis.set_xlabel("labeled samples")
         axis.set_ylabel(f"Δ test accuracy vs {baseline}")
         if axis.lines[:-1]:

@@ -74,8 +74,13 @@ def summary_table(groups: list[GroupStats]) -> TextTable:
     """One row a group: runs, final accuracy, AUBC, realised noise."""
     with_settings = any(group.settings for group in groups)
     rows = [
-        [*names(group, with_settings), str(group.runs), plus_minus(group.final_accuracy),
-         plus_minus(group.aubc), noise_text(group)]
+        [
+            *names(group, with_settings),
+            str(group.runs),
+            plus_minus(group.final_accuracy),
+            plus_minus(group.aubc),
+            noise_text(group),
+        ]
         for group in groups
     ]
     header = [*name_header(with_settings), "runs", "final accuracy", "AUBC", "noise"]
@@ -86,8 +91,13 @@ def cycle_table(groups: list[GroupStats]) -> TextTable:
     """One row a group and cycle: labeled count, accuracy mean ± std, standard error."""
     with_settings = any(group.settings for group in groups)
     rows = [
-        [*names(group, with_settings), str(cycle), str(labeled), plus_minus(spread),
-         f"{spread.sem:.4f}"]
+        [
+            *names(group, with_settings),
+            str(cycle),
+            str(labeled),
+            plus_minus(spread),
+            f"{spread.sem:.4f}",
+        ]
         for group in groups
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
     ]
@@ -100,8 +110,12 @@ def paired_summary_table(comparisons: list[Comparison]) -> TextTable:
     """One row a compared group: pairs, final-accuracy and AUBC differences to the baseline."""
     with_settings = any(c.group.settings for c in comparisons)
     rows = [
-        [*names(c.group, with_settings), str(len(c.seeds)),
-         difference(c.cycles[-1] if c.cycles else None), difference(c.aubc)]
+        [
+            *names(c.group, with_settings),
+            str(len(c.seeds)),
+            difference(c.cycles[-1] if c.cycles else None),
+            difference(c.aubc),
+        ]
         for c in comparisons
     ]
     header = [*name_header(with_settings), "pairs", "Δ final accuracy", "Δ AUBC"]

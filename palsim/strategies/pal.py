@@ -218,7 +218,6 @@ def rescore_lazily(
     return seen[best], exact[best], done, max(len(best), reaching)
 
 
-
 @STRATEGIES.register("pal", "PAL: rotation + class scoring network, diverse sub-queries")
 class PalStrategy(Strategy):
     """Pretext-based Active Learning with a separately trained scoring network.
@@ -267,14 +266,20 @@ class PalStrategy(Strategy):
             self._phase(ctx, "score", "S_D of the candidates that can still enter, best first")
             inference = fold_batchnorm(finetuned)
             assert isinstance(inference, PalScorer)
-            picked_scores, _ = score_rotations(inference, pool, unlabeled[picked], batch,
-                                               with_classes=False, folded=True)
+            picked_scores, _ = score_rotations(
+                inference, pool, unlabeled[picked], batch, with_classes=False, folded=True
+            )
             shift.add(picked_scores - rotation[picked], rotation.new_empty(0))
 
             def score(candidates: torch.Tensor) -> torch.Tensor:
-                scores, _ = score_rotations(inference, pool, unlabeled[candidates],
-                                            settings.score_batch_size, with_classes=False,
-                                            folded=True)
+                scores, _ = score_rotations(
+                    inference,
+                    pool,
+                    unlabeled[candidates],
+                    settings.score_batch_size,
+                    with_classes=False,
+                    folded=True,
+                )
                 shift.add(rotation.new_empty(0), scores - rotation[candidates])
                 return scores
 
@@ -295,17 +300,25 @@ class PalStrategy(Strategy):
         mean, std = channel_stats(ctx.pool_images)
 
         def on_epoch(epoch: int, epochs: int, loss: float) -> None:
-            ctx.emit(epoch_event(cycle=ctx.cycle, phase="scorer", epoch=epoch,
-                                 epochs=epochs, loss=loss))
+            ctx.emit(
+                epoch_event(cycle=ctx.cycle, phase="scorer", epoch=epoch, epochs=epochs, loss=loss)
+            )
 
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, 0, "pal-batches"))
         with seeded(derive_seed(ctx.seed, 0, "pal-scorer")):
-            network = build_scorer(settings.backbone, ctx.pool_images.shape[1], ctx.num_classes,
-                                   mean, std, settings.width)
+            network = build_scorer(
+                settings.backbone,
+                ctx.pool_images.shape[1],
+                ctx.num_classes,
+                mean,
+                std,
+                settings.width,
+            )
             scorer = to_device(network, ctx.device)
             assert isinstance(scorer, PalScorer)
-            train_scorer(scorer, ctx.pool_images, labeled, ctx.labels, training, generator,
-                         on_epoch)
+            train_scorer(
+                scorer, ctx.pool_images, labeled, ctx.labels, training, generator, on_epoch
+            )
         return scorer
 
     @staticmethod

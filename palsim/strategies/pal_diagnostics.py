@@ -74,11 +74,19 @@ def scorer_diagnostics(
         "pal_rotation_accuracy_pool_by_class": by_class(hits_probe, predicted_probe, num_classes),
     }
     warnings = [
-        chance_warning("PAL scorer", "rotation accuracy on its labeled set",
-                       values["pal_rotation_accuracy_labeled"], ROTATIONS),
-        chance_warning("PAL scorer", "class-head accuracy on its labeled set",
-                       values["pal_class_accuracy_labeled"], num_classes),
-    ]  # fmt: skip
+        chance_warning(
+            "PAL scorer",
+            "rotation accuracy on its labeled set",
+            values["pal_rotation_accuracy_labeled"],
+            ROTATIONS,
+        ),
+        chance_warning(
+            "PAL scorer",
+            "class-head accuracy on its labeled set",
+            values["pal_class_accuracy_labeled"],
+            num_classes,
+        ),
+    ]
     return values, [line for line in warnings if line]
 
 

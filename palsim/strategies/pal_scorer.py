@@ -37,8 +37,14 @@ from palsim.train import (
 class PalScorer(nn.Module):
     """``normalize -> backbone`` features, read by ``rotation_head`` and ``class_head``."""
 
-    def __init__(self, backbone: nn.Module, out_features: int, num_classes: int,
-                 mean: list[float], std: list[float]) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        out_features: int,
+        num_classes: int,
+        mean: list[float],
+        std: list[float],
+    ) -> None:
         super().__init__()
         self.normalize = Normalize(mean, std)
         self.backbone = backbone
@@ -50,8 +56,14 @@ class PalScorer(nn.Module):
         return self.backbone(self.normalize(images))
 
 
-def build_scorer(backbone: str, in_channels: int, num_classes: int, mean: list[float],
-                 std: list[float], width: int = 0) -> PalScorer:
+def build_scorer(
+    backbone: str,
+    in_channels: int,
+    num_classes: int,
+    mean: list[float],
+    std: list[float],
+    width: int = 0,
+) -> PalScorer:
     """A freshly initialised scorer (seed torch first) on a backbone of the model registry.
 
     ``width`` 0 keeps the backbone's default.
@@ -100,9 +112,15 @@ def _augment(images: torch.Tensor, generator: torch.Generator, enabled: bool) ->
     return random_crop_flip(images, generator, pad=augment_pad(images.shape[-1]))
 
 
-def train_scorer(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
-                 labels: torch.Tensor, training: ScorerTraining, generator: torch.Generator,
-                 on_epoch: EpochCallback | None = None) -> float:
+def train_scorer(
+    scorer: PalScorer,
+    images: torch.Tensor,
+    positions: torch.Tensor,
+    labels: torch.Tensor,
+    training: ScorerTraining,
+    generator: torch.Generator,
+    on_epoch: EpochCallback | None = None,
+) -> float:
     """Loss CE(rotation, all 4 rotations) + CE(class, upright image), weights 1 and 1.
 
     ``positions`` index ``images`` (the device-resident pool); ``labels`` are their (possibly
@@ -120,12 +138,18 @@ def train_scorer(scorer: PalScorer, images: torch.Tensor, positions: torch.Tenso
         return rotation_loss + class_loss
 
     # Four rotations make even a batch of one image a batch of four for BatchNorm.
-    return train_steps(scorer, len(positions), training, generator, batch_loss, on_epoch,
-                       min_batch=1)
+    return train_steps(
+        scorer, len(positions), training, generator, batch_loss, on_epoch, min_batch=1
+    )
 
 
-def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
-                      training: ScorerTraining, generator: torch.Generator) -> None:
+def finetune_rotation(
+    scorer: PalScorer,
+    images: torch.Tensor,
+    positions: torch.Tensor,
+    training: ScorerTraining,
+    generator: torch.Generator,
+) -> None:
     """Fine-tune ``scorer`` in place with the rotation loss only: plain SGD at a fixed lr.
 
     ``max(finetune_steps, finetune_epochs x batches)`` steps over the picked samples at
@@ -135,8 +159,9 @@ def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.
     device = images.device
     parameters = [p for name, p in scorer.named_parameters() if not name.startswith("class_head")]
     optimizer = torch.optim.SGD(parameters, lr=training.finetune_lr_scale * training.learning_rate)
-    total = planned_steps(len(positions), training.batch_size, training.finetune_epochs,
-                          training.finetune_steps)  # fmt: skip
+    total = planned_steps(
+        len(positions), training.batch_size, training.finetune_epochs, training.finetune_steps
+    )
     scorer.train()
     for _ in range(math.ceil(total / math.ceil(len(positions) / training.batch_size))):
         for index in batches(len(positions), training.batch_size, generator):
@@ -155,9 +180,14 @@ def finetune_rotation(scorer: PalScorer, images: torch.Tensor, positions: torch.
 
 
 @torch.no_grad()
-def score_rotations(scorer: PalScorer, images: torch.Tensor, positions: torch.Tensor,
-                    batch_size: int, with_classes: bool = True, folded: bool = False,
-                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+def score_rotations(
+    scorer: PalScorer,
+    images: torch.Tensor,
+    positions: torch.Tensor,
+    batch_size: int,
+    with_classes: bool = True,
+    folded: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """S_S of ``images[positions]`` and, if asked, their upright class logits (float32).
 
     Each forward pass holds ``4 * batch_size`` rotated images. ``folded``: ``scorer`` is

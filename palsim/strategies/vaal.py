@@ -56,8 +56,11 @@ class VAE(nn.Module):
         layers: list[nn.Module] = []
         previous = channels
         for width in widths:
-            layers += [nn.Conv2d(previous, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width),
-                       nn.ReLU(inplace=True)]
+            layers += [
+                nn.Conv2d(previous, width, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(inplace=True),
+            ]
             previous = width
         self.encoder = nn.Sequential(*layers, nn.Flatten())
         self.grid = (widths[-1], side // 2 ** len(widths), side // 2 ** len(widths))
@@ -67,8 +70,11 @@ class VAE(nn.Module):
         self.expand = nn.Linear(latent_dim, flat)
         layers = []
         for width in reversed(widths[:-1]):
-            layers += [nn.ConvTranspose2d(previous, width, 4, 2, 1, bias=False),
-                       nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+            layers += [
+                nn.ConvTranspose2d(previous, width, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(inplace=True),
+            ]
             previous = width
         layers += [nn.ConvTranspose2d(previous, channels, 4, 2, 1), nn.Tanh()]
         self.decoder = nn.Sequential(*layers)
@@ -95,8 +101,13 @@ def discriminator(latent_dim: int, width: int) -> nn.Module:
     )
 
 
-def vae_loss(images: torch.Tensor, decoded: torch.Tensor, mean: torch.Tensor,
-             log_variance: torch.Tensor, beta: float) -> torch.Tensor:
+def vae_loss(
+    images: torch.Tensor,
+    decoded: torch.Tensor,
+    mean: torch.Tensor,
+    log_variance: torch.Tensor,
+    beta: float,
+) -> torch.Tensor:
     """Mean squared reconstruction error plus ``beta`` x KL(q(z|x) || N(0, I)) per sample."""
     reconstruction = F.mse_loss(decoded, images)
     kl = -0.5 * (1 + log_variance - mean.square() - log_variance.exp()).sum(dim=1).mean()
@@ -162,16 +173,21 @@ class VaalStrategy(Strategy):
 
             scores = apply_batched(score, ctx.pool_images[ctx.unlabeled], ctx.train.eval_batch_size)
         chosen = top_k(scores, ctx.unlabeled, budget)
-        diagnostics = {"vaal_discriminator_loss": critic_loss_value,
-                       "vaal_discriminator_chance_loss": BINARY_CHANCE_LOSS}  # fmt: skip
+        diagnostics = {
+            "vaal_discriminator_loss": critic_loss_value,
+            "vaal_discriminator_chance_loss": BINARY_CHANCE_LOSS,
+        }
         warnings: tuple[str, ...] = ()
         if critic_loss_value > CHANCE_SHARE * BINARY_CHANCE_LOSS:
-            warnings = (f"VAAL discriminator ends the cycle near chance: loss "
-                        f"{critic_loss_value:.3f} (chance {BINARY_CHANCE_LOSS:.3f})",)  # fmt: skip
+            warnings = (
+                f"VAAL discriminator ends the cycle near chance: loss "
+                f"{critic_loss_value:.3f} (chance {BINARY_CHANCE_LOSS:.3f})",
+            )
         return dataclasses.replace(chosen, diagnostics=diagnostics, warnings=warnings)
 
-    def train_networks(self, ctx: QueryContext, vae: VAE, critic: nn.Module, epochs: int,
-                       widths: tuple[int, ...]) -> float:
+    def train_networks(
+        self, ctx: QueryContext, vae: VAE, critic: nn.Module, epochs: int, widths: tuple[int, ...]
+    ) -> float:
         """Adversarial training; returns the discriminator's mean loss per side, last epoch.
 
         ``max(min_steps, epochs x pool / batch)`` steps. Per side (labeled, unlabeled) the
@@ -200,8 +216,11 @@ class VaalStrategy(Strategy):
                 total += self.step(vae, critic, labeled, unlabeled, vae_optimizer, critic_optimizer)
             # critic_loss sums the two sides' cross-entropies.
             mean_loss = float(total) / steps / 2
-            ctx.emit(epoch_event(cycle=ctx.cycle, phase="vaal", epoch=epoch,
-                                 epochs=epochs, loss=mean_loss))
+            ctx.emit(
+                epoch_event(
+                    cycle=ctx.cycle, phase="vaal", epoch=epoch, epochs=epochs, loss=mean_loss
+                )
+            )
         return mean_loss
 
     def batch(self, ctx: QueryContext, positions: torch.Tensor, depth: int) -> torch.Tensor:
@@ -209,9 +228,15 @@ class VaalStrategy(Strategy):
         draw = torch.randint(len(positions), (self.options.batch_size,), generator=ctx.generator)
         return to_signed_unit(ctx.pool_images[positions[draw.to(positions.device)]], depth)
 
-    def step(self, vae: VAE, critic: nn.Module, labeled: torch.Tensor, unlabeled: torch.Tensor,
-             vae_optimizer: torch.optim.Optimizer,
-             critic_optimizer: torch.optim.Optimizer) -> torch.Tensor:
+    def step(
+        self,
+        vae: VAE,
+        critic: nn.Module,
+        labeled: torch.Tensor,
+        unlabeled: torch.Tensor,
+        vae_optimizer: torch.optim.Optimizer,
+        critic_optimizer: torch.optim.Optimizer,
+    ) -> torch.Tensor:
         """One VAE update (reconstruct both, fool the critic), then one critic update.
 
         Returns the critic's loss (a tensor, so that no step waits for the device).
@@ -220,8 +245,9 @@ class VaalStrategy(Strategy):
         decoded_l, mean_l, log_var_l = vae(labeled)
         decoded_u, mean_u, log_var_u = vae(unlabeled)
         reconstruction = vae_loss(labeled, decoded_l, mean_l, log_var_l, options.beta)
-        reconstruction = reconstruction + vae_loss(unlabeled, decoded_u, mean_u, log_var_u,
-                                                   options.beta)
+        reconstruction = reconstruction + vae_loss(
+            unlabeled, decoded_u, mean_u, log_var_u, options.beta
+        )
         # The VAE wants both latents taken for labeled ones.
         fool = critic_loss(critic, mean_l, mean_u, unlabeled_target=1.0)
         vae_optimizer.zero_grad(set_to_none=True)
@@ -237,8 +263,9 @@ class VaalStrategy(Strategy):
         return loss.detach()
 
 
-def critic_loss(critic: nn.Module, labeled: torch.Tensor, unlabeled: torch.Tensor,
-                unlabeled_target: float) -> torch.Tensor:
+def critic_loss(
+    critic: nn.Module, labeled: torch.Tensor, unlabeled: torch.Tensor, unlabeled_target: float
+) -> torch.Tensor:
     """BCE of the critic on labeled latents (target 1) plus on unlabeled ones (given target)."""
     logits_l, logits_u = critic(labeled)[:, 0], critic(unlabeled)[:, 0]
     return F.binary_cross_entropy_with_logits(

@@ -7,8 +7,13 @@ from palsim.sweep.local import LocalBackend
 from palsim.sweep.ray_backend import RayBackend
 
 
-def make_backend(name: str, jobs: int = 1, address: str | None = None,
-                 runs_per_gpu: int = 1, cpus_per_run: int = 1) -> Backend:
+def make_backend(
+    name: str,
+    jobs: int = 1,
+    address: str | None = None,
+    runs_per_gpu: int = 1,
+    cpus_per_run: int = 1,
+) -> Backend:
     """``local`` (``jobs`` worker processes) or ``ray`` (tasks on a Ray cluster)."""
     if name == "local":
         return LocalBackend(jobs)

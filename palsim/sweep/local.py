@@ -71,8 +71,14 @@ class LocalBackend:
         with self._lock:
             if self._stopping:
                 return None
-            child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=stderr, text=True, start_new_session=True)
+            child = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,
+            )
             self._children.add(child)
         return child
 

@@ -105,9 +105,11 @@ class RayBackend:
         task = ray.remote(run_task)
         by_ref = {}
         for point in points:
-            options = {"num_cpus": self.cpus_per_run, "name": f"palsim {point.name}",
-                       "num_gpus": gpu_share(point.config.device, cluster_gpus,
-                                             self.runs_per_gpu)}
+            options = {
+                "num_cpus": self.cpus_per_run,
+                "name": f"palsim {point.name}",
+                "num_gpus": gpu_share(point.config.device, cluster_gpus, self.runs_per_gpu),
+            }
             ref = task.options(**options).remote(point.to_dict(), self.cpus_per_run)
             by_ref[ref] = point
         pending = list(by_ref)

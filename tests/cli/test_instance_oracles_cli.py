@@ -50,8 +50,15 @@ def test_idn_wrong_classes_differ_within_a_class() -> None:
 
 
 def realised_rate(out: Path, oracle: str) -> float:
-    args = tiny_study_args(out, oracle.partition(":")[0], oracle=oracle, pool_size=2000,
-                           initial=1000, cycles=1, epochs=1)  # fmt: skip
+    args = tiny_study_args(
+        out,
+        oracle.partition(":")[0],
+        oracle=oracle,
+        pool_size=2000,
+        initial=1000,
+        cycles=1,
+        epochs=1,
+    )
     result = runner.invoke(app, ["run", *args, "--json", "--quiet"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)["cycles"][0]["noise_rate"]
@@ -77,8 +84,16 @@ def answers_of(directory: Path) -> dict[int, int]:
 def test_two_strategies_get_the_same_answer_for_the_same_image(tmp_path, oracle: str) -> None:
     runs = {}
     for strategy in ("random", "margin"):
-        args = tiny_study_args(tmp_path, strategy, oracle=oracle, strategy=strategy,
-                               pool_size=300, initial=40, budget=100, epochs=1)  # fmt: skip
+        args = tiny_study_args(
+            tmp_path,
+            strategy,
+            oracle=oracle,
+            strategy=strategy,
+            pool_size=300,
+            initial=40,
+            budget=100,
+            epochs=1,
+        )
         result = runner.invoke(app, ["run", *args, "--quiet"])
         assert result.exit_code == 0, result.output
         runs[strategy] = answers_of(tmp_path / strategy)

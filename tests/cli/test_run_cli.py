@@ -150,8 +150,12 @@ def test_shell_completion_offers_the_choices_of_an_option() -> None:
     import subprocess
     import sys
 
-    env = {**os.environ, "_PALSIM_COMPLETE": "complete_bash",
-           "COMP_WORDS": "palsim run --device ", "COMP_CWORD": "3"}
+    env = {
+        **os.environ,
+        "_PALSIM_COMPLETE": "complete_bash",
+        "COMP_WORDS": "palsim run --device ",
+        "COMP_CWORD": "3",
+    }
     code = "import sys; from palsim.cli import main; sys.exit(main())"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.stdout.split() == ["auto", "cpu", "cuda"]

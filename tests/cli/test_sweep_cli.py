@@ -17,8 +17,24 @@ from tests.conftest import requires_fashion_mnist
 
 runner = CliRunner()
 
-TINY = ["--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-        "--epochs", "1", "--min-steps", "0", "--device", "cpu", "--test-size", "500"]
+TINY = [
+    "--pool-size",
+    "300",
+    "--initial",
+    "40",
+    "--budget",
+    "40",
+    "--cycles",
+    "3",
+    "--epochs",
+    "1",
+    "--min-steps",
+    "0",
+    "--device",
+    "cpu",
+    "--test-size",
+    "500",
+]
 
 
 def interrupt_at_cycle_1(config: RunConfig) -> None:
@@ -38,9 +54,19 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
     grid = ["--strategy", "random", "--oracle", "noisy:0.2", "--seeds", "0-1"]
     args = ["sweep", *grid, *TINY, "--out", str(tmp_path), "--jobs", "2"]
     # One grid point was interrupted earlier: the sweep must resume it, not start over.
-    base = RunConfig(strategy="random", oracle="noisy:0.2", device="cpu", pool_size=300,
-                     initial="40", budget="40", cycles=3, epochs=1, min_steps=0, test_size=500,
-                     out=str(tmp_path))
+    base = RunConfig(
+        strategy="random",
+        oracle="noisy:0.2",
+        device="cpu",
+        pool_size=300,
+        initial="40",
+        budget="40",
+        cycles=3,
+        epochs=1,
+        min_steps=0,
+        test_size=500,
+        out=str(tmp_path),
+    )
     first, second = expand_grid(base, None, None, None, [0, 1])
     interrupt_at_cycle_1(first.config)
     assert read_summary(first.directory)["status"] == "interrupted"
@@ -49,7 +75,8 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     outcomes = json.loads(result.stdout)
     assert [(o["name"], o["status"]) for o in sorted(outcomes, key=lambda o: o["name"])] == [
-        (first.name, "finished"), (second.name, "finished"),
+        (first.name, "finished"),
+        (second.name, "finished"),
     ]
     for point in (first, second):
         summary = read_summary(point.directory)
@@ -69,8 +96,18 @@ def test_sweep_runs_the_grid_then_skips_it(tmp_path) -> None:
 
 @requires_fashion_mnist
 def test_a_failed_run_is_reported_and_the_sweep_exits_1(tmp_path) -> None:
-    args = ["sweep", "--strategy", "random", "--oracle", "matrix:/no/such/matrix.csv", *TINY,
-            "--out", str(tmp_path), "--jobs", "2"]
+    args = [
+        "sweep",
+        "--strategy",
+        "random",
+        "--oracle",
+        "matrix:/no/such/matrix.csv",
+        *TINY,
+        "--out",
+        str(tmp_path),
+        "--jobs",
+        "2",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "[1/1] failed fashion-mnist-random-matrix_no_such_matrix.csv-s0: " in result.stderr
@@ -80,8 +117,17 @@ def test_a_failed_run_is_reported_and_the_sweep_exits_1(tmp_path) -> None:
 
 def test_dry_run_lists_the_plan(tmp_path) -> None:
     result = runner.invoke(
-        app, ["sweep", "--strategy", "random,entropy", "--seeds", "0-1", "--out", str(tmp_path),
-              "--dry-run"],
+        app,
+        [
+            "sweep",
+            "--strategy",
+            "random,entropy",
+            "--seeds",
+            "0-1",
+            "--out",
+            str(tmp_path),
+            "--dry-run",
+        ],
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -94,28 +140,49 @@ def test_dry_run_lists_the_plan(tmp_path) -> None:
     ("args", "message"),
     [
         (["--seeds", "4-0"], "error: --seeds '4-0': range '4-0' runs backwards; write 0-4\n"),
-        (["--seeds", "x"],
-         "error: --seeds 'x': 'x' is not a seed; expected numbers and ranges like 0-4 or 0,3,7\n"),
-        (["--strategy", "pal,,random"],
-         "error: --strategy 'pal,,random': empty item; expected a comma list like a,b,c\n"),
-        (["--strategy", "random,random"],
-         "error: --strategy 'random,random': 'random' is listed twice\n"),
-        (["--oracle", "0.1,0.2"],
-         "error: --oracle '0.1,0.2': '0.1' has no noise model before it; write e.g. noisy:0.1\n"),
+        (
+            ["--seeds", "x"],
+            "error: --seeds 'x': 'x' is not a seed; "
+            "expected numbers and ranges like 0-4 or 0,3,7\n",
+        ),
+        (
+            ["--strategy", "pal,,random"],
+            "error: --strategy 'pal,,random': empty item; expected a comma list like a,b,c\n",
+        ),
+        (
+            ["--strategy", "random,random"],
+            "error: --strategy 'random,random': 'random' is listed twice\n",
+        ),
+        (
+            ["--oracle", "0.1,0.2"],
+            "error: --oracle '0.1,0.2': '0.1' has no noise model before it; write e.g. noisy:0.1\n",
+        ),
         (["--dataset", "imagenet"], "error: unknown dataset 'imagenet'; choose one of: "),
-        (["--strategy", "random,oracle-peek"],
-         "error: unknown strategy 'oracle-peek'; choose one of: "),
+        (
+            ["--strategy", "random,oracle-peek"],
+            "error: unknown strategy 'oracle-peek'; choose one of: ",
+        ),
         (["--jobs", "0"], "error: --jobs 0: need at least 1 worker\n"),
-        (["--oracle", "nosiy:0.2"], "error: grid point fashion-mnist-entropy-nosiy_0.2-s0: "
-         "unknown oracle spec 'nosiy:0.2'; valid forms: perfect"),
-        (["--oracle", "noisy:0.1,noisy:0.2x"],
-         "error: grid point fashion-mnist-entropy-noisy_0.2x-s0: bad oracle spec 'noisy:0.2x': "
-         "'0.2x' is not a number"),
-        (["--strategy", "bald", "-S", "passes=0"], "error: grid point "
-         "fashion-mnist-bald-perfect-s0: strategy option passes='0': must be a finite number, "
-         "at least 1\n"),
-        (["--backend", "ray", "--jobs", "2"],
-         "error: --jobs is for --backend local; Ray schedules by --cpus-per-run\n"),
+        (
+            ["--oracle", "nosiy:0.2"],
+            "error: grid point fashion-mnist-entropy-nosiy_0.2-s0: "
+            "unknown oracle spec 'nosiy:0.2'; valid forms: perfect",
+        ),
+        (
+            ["--oracle", "noisy:0.1,noisy:0.2x"],
+            "error: grid point fashion-mnist-entropy-noisy_0.2x-s0: bad oracle spec 'noisy:0.2x': "
+            "'0.2x' is not a number",
+        ),
+        (
+            ["--strategy", "bald", "-S", "passes=0"],
+            "error: grid point "
+            "fashion-mnist-bald-perfect-s0: strategy option passes='0': must be a finite number, "
+            "at least 1\n",
+        ),
+        (
+            ["--backend", "ray", "--jobs", "2"],
+            "error: --jobs is for --backend local; Ray schedules by --cpus-per-run\n",
+        ),
         (["--initial", "-3"], "error: initial '-3' must not be negative\n"),
     ],
 )
@@ -143,8 +210,21 @@ def test_ctrl_c_stops_the_sweep_with_130_and_saves_the_runs(tmp_path) -> None:
     import time
 
     tiny = [*TINY[:-1], "2000"]  # a larger test split: cycles long enough to interrupt
-    command = [sys.executable, "-m", "palsim", "sweep", "--strategy", "random", "--seeds", "0-2",
-               *tiny, "--out", str(tmp_path), "--jobs", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "palsim",
+        "sweep",
+        "--strategy",
+        "random",
+        "--seeds",
+        "0-2",
+        *tiny,
+        "--out",
+        str(tmp_path),
+        "--jobs",
+        "2",
+    ]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not any(

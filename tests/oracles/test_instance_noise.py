@@ -82,8 +82,9 @@ def test_confusion_flips_hard_images_more_as_its_rates_say() -> None:
     hardness = 1 - reference[np.arange(N), labels]
     expected = scaled_flip_rates(hardness, 0.3)
     hard = hardness > np.median(hardness)
-    flipped_hard, flipped_easy = np.mean(answers[hard] != labels[hard]), np.mean(
-        answers[~hard] != labels[~hard]
+    flipped_hard, flipped_easy = (
+        np.mean(answers[hard] != labels[hard]),
+        np.mean(answers[~hard] != labels[~hard]),
     )
     assert flipped_hard > 1.5 * flipped_easy
     assert abs(flipped_hard - expected[hard].mean()) < 0.015  # 3 standard errors

@@ -35,7 +35,7 @@ def test_group_rates_with_a_default_for_the_other_classes(tmp_path) -> None:
     ("rates", "message"),
     [
         ([0.1, 0.2], "annotator 'x' rates lists 2 rates for 4 classes"),
-        ({"0,1": 0.2}, 'annotator \'x\' rates gives no rate for class 2; add "*": RATE'),
+        ({"0,1": 0.2}, "annotator 'x' rates gives no rate for class 2; add \"*\": RATE"),
         ({"0,1": 0.2, "1": 0.3, "*": 0}, "class 1 is outside 0..3 or in two groups"),
         ({"0,x": 0.2}, "group '0,x' is not a list of class numbers"),
         ([0.1, 0.2, 0.3, 1.5], "annotator 'x' rates must lie in [0, 1]"),
@@ -66,11 +66,18 @@ def test_documented_profiles_load_with_their_stated_error_rates() -> None:
 
 def test_an_annotator_can_be_an_instance_dependent_model(tmp_path) -> None:
     path = tmp_path / "pool.json"
-    path.write_text(json.dumps({"annotators": [
-        {"id": "careful", "rate": 0.0},
-        {"id": "idn1", "spec": "idn:0.4"},
-        {"id": "idn2", "spec": "idn:0.4"},
-    ], "routing": "round-robin"}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "annotators": [
+                    {"id": "careful", "rate": 0.0},
+                    {"id": "idn1", "spec": "idn:0.4"},
+                    {"id": "idn2", "spec": "idn:0.4"},
+                ],
+                "routing": "round-robin",
+            }
+        )
+    )
     oracle = oracles.parse(f"annotators:{path}", 4)
     assert [w.name for w in oracle.sample_inputs()] == ["train-labels", "train-images"]
     rng = np.random.default_rng(0)

@@ -31,15 +31,19 @@ def test_a_reask_goes_to_a_new_annotator_and_serves_the_plurality() -> None:
     reply = oracle.reask(np.arange(200), np.arange(200) % 4, np.random.default_rng(1))
     assert reply.cost == 200 and len(reply.answers) == 200
     assert all(a.annotator != b for a, b in zip(reply.answers, first.annotators, strict=True))
-    assert reply.annotators == [f"{b}+{a.annotator}" for a, b in zip(
-        reply.answers, first.annotators, strict=True)]  # fmt: skip
+    assert reply.annotators == [
+        f"{b}+{a.annotator}" for a, b in zip(reply.answers, first.annotators, strict=True)
+    ]
     # Two answers: agreeing ones stand; a disagreement is a tie, won by either answer.
     for old, new, served in zip(first.labels, reply.answers, reply.labels, strict=True):
         assert served in (old, new.label)
         if old == new.label:
             assert served == old
-    ties = [(old, s) for old, a, s in zip(first.labels, reply.answers, reply.labels,
-                                         strict=True) if old != a.label]  # fmt: skip
+    ties = [
+        (old, s)
+        for old, a, s in zip(first.labels, reply.answers, reply.labels, strict=True)
+        if old != a.label
+    ]
     kept = sum(old == served for old, served in ties)
     assert 0.25 < kept / len(ties) < 0.75  # a seeded coin, not always the first answer
     # Served labels are remembered: asking again returns the new label at no cost.

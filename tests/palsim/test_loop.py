@@ -15,9 +15,19 @@ from tests.conftest import requires_fashion_mnist
 
 
 def tiny(tmp_path, name: str, **changes: object) -> RunConfig:
-    values: dict = dict(out=str(tmp_path), name=name, pool_size=600, initial="60", budget="60",
-                        cycles=3, epochs=2, min_steps=0, device="cpu", strategy="entropy",
-                        test_size=1000)
+    values: dict = dict(
+        out=str(tmp_path),
+        name=name,
+        pool_size=600,
+        initial="60",
+        budget="60",
+        cycles=3,
+        epochs=2,
+        min_steps=0,
+        device="cpu",
+        strategy="entropy",
+        test_size=1000,
+    )
     values.update(changes)
     return RunConfig(**values)
 
@@ -43,8 +53,9 @@ def test_same_seed_gives_same_queries_and_accuracies(tmp_path) -> None:
 
 @requires_fashion_mnist
 def test_noisy_oracle_realises_its_rate(tmp_path) -> None:
-    summary = run(tiny(tmp_path, "noisy", oracle="noisy:0.3", initial="300", budget="100", cycles=2,
-                       epochs=1))
+    summary = run(
+        tiny(tmp_path, "noisy", oracle="noisy:0.3", initial="300", budget="100", cycles=2, epochs=1)
+    )
     last = summary["cycles"][-1]
     assert last["labeled"] == 400
     # 400 draws at p = 0.3: the count lies within 4 standard deviations of 120.

@@ -27,9 +27,14 @@ def test_contradiction_is_the_strongest_other_class() -> None:
 def test_random_policy_draws_distinct_candidates_from_its_generator() -> None:
     def context(seed: int) -> RelabelContext:
         candidates = np.arange(10, 30)
-        return RelabelContext(candidates, torch.zeros(20, 1, 2, 2, dtype=torch.uint8),
-                              np.zeros(20, dtype=np.int64), torch.nn.Identity(), 8,
-                              np.random.default_rng(seed))  # fmt: skip
+        return RelabelContext(
+            candidates,
+            torch.zeros(20, 1, 2, 2, dtype=torch.uint8),
+            np.zeros(20, dtype=np.int64),
+            torch.nn.Identity(),
+            8,
+            np.random.default_rng(seed),
+        )
 
     chosen = random_policy(context(0), 5)
     assert len(set(chosen.tolist())) == 5 and set(chosen) <= set(range(10, 30))
@@ -63,13 +68,17 @@ def test_bad_relabel_settings_are_errors(policy: str, share: float, message: str
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--oracle", "noisy:0.2", "--relabel", "disagree", "--relabel-share", "0.2"],
-         "error: --relabel disagree needs an oracle with several annotators (for example "
-         "annotators:3:0.3); 'noisy:0.2' has one, whose answer is fixed\n"),
-        (["--oracle", "annotators:3:0.3", "--relabel", "often", "--relabel-share", "0.2"],
-         "error: unknown relabel policy 'often'; choose one of: none, random, disagree\n"),
+        (
+            ["--oracle", "noisy:0.2", "--relabel", "disagree", "--relabel-share", "0.2"],
+            "error: --relabel disagree needs an oracle with several annotators (for example "
+            "annotators:3:0.3); 'noisy:0.2' has one, whose answer is fixed\n",
+        ),
+        (
+            ["--oracle", "annotators:3:0.3", "--relabel", "often", "--relabel-share", "0.2"],
+            "error: unknown relabel policy 'often'; choose one of: none, random, disagree\n",
+        ),
     ],
-)  # fmt: skip
+)
 def test_run_refuses_bad_relabel_settings_in_one_line(tmp_path, extra, message) -> None:
     result = runner.invoke(app, ["run", *tiny_study_args(tmp_path, "bad"), *extra, "--quiet"])
     assert result.exit_code == 2
@@ -78,8 +87,9 @@ def test_run_refuses_bad_relabel_settings_in_one_line(tmp_path, extra, message) 
 
 
 def study(out: Path, name: str, policy: str) -> dict:
-    args = tiny_study_args(out, name, oracle="annotators:3:0.3", relabel=policy,
-                           relabel_share=0.2, epochs=8, cycles=4)  # fmt: skip
+    args = tiny_study_args(
+        out, name, oracle="annotators:3:0.3", relabel=policy, relabel_share=0.2, epochs=8, cycles=4
+    )
     result = runner.invoke(app, ["run", *args, "--json", "--quiet"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -108,6 +118,7 @@ def test_reasking_disagreements_ends_with_fewer_wrong_labels_at_the_same_cost(tm
     queries = [e for e in read_events(directory) if e["event"] == "query"]
     relabel = queries[0]["relabel"]
     assert len(relabel["indices"]) == 12 and all("+" in who for who in relabel["annotators"])
-    changed = sum(a != b for a, b in zip(relabel["labels_before"], relabel["labels_after"],
-                                         strict=True))  # fmt: skip
+    changed = sum(
+        a != b for a, b in zip(relabel["labels_before"], relabel["labels_after"], strict=True)
+    )
     assert changed == reasked["cycles"][0]["reask_changed"]

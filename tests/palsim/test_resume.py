@@ -22,9 +22,17 @@ from tests.conftest import requires_fashion_mnist, tiny_study_args
 # A round-robin annotator pool: its answers depend on how many items were answered before,
 # so a resume that lost or duplicated an answer would show. The 2000-image test split keeps
 # each cycle long enough to be interrupted in its middle.
-STUDY = {"pool_size": 300, "initial": 40, "budget": 40, "cycles": 3, "epochs": 1, "min_steps": 0,
-         "strategy": "random", "test_size": 2000,
-         "oracle": "annotators:3:0.1-0.4:round-robin"}
+STUDY = {
+    "pool_size": 300,
+    "initial": 40,
+    "budget": 40,
+    "cycles": 3,
+    "epochs": 1,
+    "min_steps": 0,
+    "strategy": "random",
+    "test_size": 2000,
+    "oracle": "annotators:3:0.1-0.4:round-robin",
+}
 
 
 def start_run(out: Path, name: str) -> subprocess.Popen[str]:
@@ -127,8 +135,17 @@ def test_resume_without_a_checkpoint_starts_over(tmp_path) -> None:
     """Killed before the initial set was labeled: only config.json and summary.json exist."""
     from palsim.config import build_config, resolve_preset
 
-    config = build_config({}, {**STUDY, "device": "cpu", "out": str(tmp_path), "name": "early",
-                               "initial": "40", "budget": "40"})
+    config = build_config(
+        {},
+        {
+            **STUDY,
+            "device": "cpu",
+            "out": str(tmp_path),
+            "name": "early",
+            "initial": "40",
+            "budget": "40",
+        },
+    )
     config = resolve_preset(config, cuda_available=False)
     store = RunStore.create(tmp_path / "early", config.to_dict())
     store._events.close()
@@ -150,8 +167,10 @@ def test_reopen_drops_the_answers_of_cycles_it_will_replay(tmp_path) -> None:
     )
     RunStore.reopen(tmp_path / "run", cycles=[{"cycle": 0}], replay_from=1).finish("finished")
     assert path.read_text().splitlines() == [
-        "task,worker,label,true_label,cycle", "1,a1,3,3,-1", "2,a2,4,0,0"
-    ]  # fmt: skip
+        "task,worker,label,true_label,cycle",
+        "1,a1,3,3,-1",
+        "2,a2,4,0,0",
+    ]
 
 
 def test_reopen_keeps_a_log_in_the_older_four_column_layout(tmp_path) -> None:
@@ -160,5 +179,7 @@ def test_reopen_keeps_a_log_in_the_older_four_column_layout(tmp_path) -> None:
     path.write_text("item,annotator,label,cycle\n1,a1,3,-1\n2,a2,4,0\n3,a3,5,1\n")
     RunStore.reopen(tmp_path / "run", cycles=[{"cycle": 0}], replay_from=1).finish("finished")
     assert path.read_text().splitlines() == [
-        "task,worker,label,true_label,cycle", "1,a1,3,,-1", "2,a2,4,,0"
-    ]  # fmt: skip
+        "task,worker,label,true_label,cycle",
+        "1,a1,3,,-1",
+        "2,a2,4,,0",
+    ]

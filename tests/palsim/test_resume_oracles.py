@@ -23,8 +23,18 @@ STUDIES = {
 
 
 def start(out: Path, name: str, settings: dict[str, Any]) -> subprocess.Popen[str]:
-    args = tiny_study_args(out, name, pool_size=300, initial=40, budget=40, cycles=3, epochs=1,
-                           strategy="margin", test_size=2000, **settings)  # fmt: skip
+    args = tiny_study_args(
+        out,
+        name,
+        pool_size=300,
+        initial=40,
+        budget=40,
+        cycles=3,
+        epochs=1,
+        strategy="margin",
+        test_size=2000,
+        **settings,
+    )
     command = [sys.executable, "-m", "palsim", "run", *args]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -21,10 +21,12 @@ def test_store_writes_events_summary_and_annotations(tmp_path) -> None:
         "cycles": [],
         "status": "running",
     }
-    answer = {"indices": [5, 6], "true_labels": [3, 1], "oracle_labels": [3, 2],
-              "annotators": None}  # fmt: skip
-    store.emit(query_event(cycle=0, scores=None, answers=[[5, "oracle", 3], [6, "oracle", 2]],
-                           cost=2.0, **answer))  # fmt: skip
+    answer = {"indices": [5, 6], "true_labels": [3, 1], "oracle_labels": [3, 2], "annotators": None}
+    store.emit(
+        query_event(
+            cycle=0, scores=None, answers=[[5, "oracle", 3], [6, "oracle", 2]], cost=2.0, **answer
+        )
+    )
     store.emit(cycle_finished_event(record={"cycle": 0, "test_accuracy": 0.5}))
     assert read_summary(tmp_path / "run")["cycles"] == [{"cycle": 0, "test_accuracy": 0.5}]
     summary = store.finish(RunStatus.FINISHED)

@@ -45,8 +45,9 @@ def test_training_learns_a_separable_problem() -> None:
     images = images.expand(256, 1, 8, 8).clone()
     with seeded(0):
         model = build_model("small-cnn", 1, 2, [0.5], [0.3])
-    settings = TrainSettings(epochs=3, batch_size=32, learning_rate=0.05, eval_batch_size=128,
-                             augment=True)
+    settings = TrainSettings(
+        epochs=3, batch_size=32, learning_rate=0.05, eval_batch_size=128, augment=True
+    )
     losses: list[float] = []
     train_classifier(
         model, images, labels, settings, generator, lambda e, n, loss: losses.append(loss)
@@ -134,8 +135,14 @@ def test_a_tiny_labeled_set_is_trained_for_the_floor_of_steps() -> None:
     model.register_forward_pre_hook(lambda module, args: steps.append(len(args[0])))
     settings = TrainSettings(1, 8, 0.05, 128, False, min_steps=50)
     epochs: list[tuple[int, int]] = []
-    train_classifier(model, images, labels, settings, torch.Generator().manual_seed(0),
-                     lambda epoch, planned, loss: epochs.append((epoch, planned)))  # fmt: skip
+    train_classifier(
+        model,
+        images,
+        labels,
+        settings,
+        torch.Generator().manual_seed(0),
+        lambda epoch, planned, loss: epochs.append((epoch, planned)),
+    )
     assert len(steps) == 50
     assert epochs[-1] == (17, 17) and len(epochs) == 17
 
@@ -145,5 +152,10 @@ def test_too_few_items_to_train_are_an_error() -> None:
         model = build_model("small-cnn", 1, 2, [0.5], [0.3])
     settings = TrainSettings(1, 8, 0.05, 128, False, min_steps=5)
     with pytest.raises(ValueError, match="at least 2 items"):
-        train_classifier(model, torch.zeros(1, 1, 8, 8, dtype=torch.uint8),
-                         torch.zeros(1, dtype=torch.long), settings, torch.Generator())  # fmt: skip
+        train_classifier(
+            model,
+            torch.zeros(1, 1, 8, 8, dtype=torch.uint8),
+            torch.zeros(1, dtype=torch.long),
+            settings,
+            torch.Generator(),
+        )

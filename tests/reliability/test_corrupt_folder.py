@@ -26,9 +26,17 @@ from tests.palsim.test_resume import result_of
 
 pytestmark = requires_fashion_mnist
 
-STUDY = {"pool_size": 300, "initial": "40", "budget": "40", "cycles": 3, "epochs": 1,
-         "strategy": "random", "test_size": 200, "oracle": "noisy:0.2",
-         "device": "cpu"}  # fmt: skip
+STUDY = {
+    "pool_size": 300,
+    "initial": "40",
+    "budget": "40",
+    "cycles": 3,
+    "epochs": 1,
+    "strategy": "random",
+    "test_size": 200,
+    "oracle": "noisy:0.2",
+    "device": "cpu",
+}
 
 
 def run_study(root: Path, name: str, stop_after_cycle: int | None = None) -> Path:

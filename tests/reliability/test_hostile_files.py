@@ -114,10 +114,19 @@ def test_a_real_bomb_through_the_cli(tmp_path: Path) -> None:
         (["oracles", "show", "noisy:0.1", "--classes", "10000000"], "at most 1000 classes"),
         (["sweep", "--seeds", "0-100000000", "--dry-run"], "more than 10000 seeds"),
         (["sweep", "--seeds", "0-9000,9001-18000", "--dry-run"], "more than 10000 seeds"),
-        (["sweep", "--seeds", "0-999", "--oracle", "noisy:" + ",".join(map(str, range(11))),
-          "--dry-run"], "the grid holds more than 10000 runs"),
+        (
+            [
+                "sweep",
+                "--seeds",
+                "0-999",
+                "--oracle",
+                "noisy:" + ",".join(map(str, range(11))),
+                "--dry-run",
+            ],
+            "the grid holds more than 10000 runs",
+        ),
     ],
-)  # fmt: skip
+)
 def test_sizes_that_would_exhaust_memory(tmp_path: Path, args: list[str], message: str) -> None:
     if args[0] == "sweep":
         args = [*args, "--out", str(tmp_path / "runs")]

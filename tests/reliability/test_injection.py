@@ -70,8 +70,17 @@ def test_console_printer_prints_config_strings_plainly(live: bool) -> None:
     stream = io.StringIO()
     printer = ConsolePrinter(stream, live=live)
     config = {**hostile_config(HOSTILE), "cycles": 2, "epochs": 3}
-    printer({"event": "run_started", "config": config, "dataset": HOSTILE, "pool_size": 1,
-             "model": HOSTILE, "device": HOSTILE, "resumed_from": None})  # fmt: skip
+    printer(
+        {
+            "event": "run_started",
+            "config": config,
+            "dataset": HOSTILE,
+            "pool_size": 1,
+            "model": HOSTILE,
+            "device": HOSTILE,
+            "resumed_from": None,
+        }
+    )
     for event in cycle_events(0, last=True):
         if event["event"] in ("phase", "epoch"):
             event["phase"] = HOSTILE
@@ -105,9 +114,12 @@ def test_the_dashboard_state_survives_every_wrong_field() -> None:
     for event in events:
         state = RunState(name="x")
         state.apply(event)
-        drawn = [progress_text(state.name, state.status(0), state.progress, state.error),
-                 config_text(state.config), *cycle_rows(state),
-                 render_curve([Series("x", state.curve_points())], 60, 12)]  # fmt: skip
+        drawn = [
+            progress_text(state.name, state.status(0), state.progress, state.error),
+            config_text(state.config),
+            *cycle_rows(state),
+            render_curve([Series("x", state.curve_points())], 60, 12),
+        ]
         for query in state.queries.values():
             drawn += [
                 *summary_lines(query),
@@ -149,4 +161,3 @@ def test_report_survives_every_wrong_field_of_a_summary(tmp_path: Path) -> None:
         text = render(groups, skipped, fmt)
         assert text is not None
         assert_inert(text)
-

@@ -79,8 +79,17 @@ def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
 
 @requires_fashion_mnist
 def test_two_runs_of_one_name_started_together_one_runs(tmp_path: Path) -> None:
-    args = tiny_study_args(tmp_path, "same", pool_size=300, initial=40, budget=40, cycles=2,
-                           epochs=1, strategy="random", test_size=200)  # fmt: skip
+    args = tiny_study_args(
+        tmp_path,
+        "same",
+        pool_size=300,
+        initial=40,
+        budget=40,
+        cycles=2,
+        epochs=1,
+        strategy="random",
+        test_size=200,
+    )
     command = [sys.executable, "-m", "palsim", "run", *args, "--quiet"]
     runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = sorted((run.wait(timeout=300), run.communicate()[1]) for run in runs)

@@ -5,10 +5,14 @@ from tui.diagnostics_lines import WARNING_STYLE, diagnostics_lines
 
 def test_known_numbers_are_shown_in_order_and_warnings_one_per_line() -> None:
     record = {
-        "diagnostics": {"train_accuracy": 0.5, "train_accuracy_true": 0.875,
-                        "pal_rotation_accuracy_pool": 0.9312, "pal_finetune_shift_picked": -0.25},
+        "diagnostics": {
+            "train_accuracy": 0.5,
+            "train_accuracy_true": 0.875,
+            "pal_rotation_accuracy_pool": 0.9312,
+            "pal_finetune_shift_picked": -0.25,
+        },
         "warnings": ["PAL scorer ends the cycle near chance"],
-    }  # fmt: skip
+    }
     lines = diagnostics_lines(record)
     assert [line.plain for line in lines] == [
         "task fit 50.0% · on true labels 87.5% · PAL rotation (pool) 93.1% · "
@@ -20,10 +24,13 @@ def test_known_numbers_are_shown_in_order_and_warnings_one_per_line() -> None:
 
 def test_untrusted_values_are_skipped_and_text_is_never_markup() -> None:
     record = {
-        "diagnostics": {"train_accuracy": "0.9", "train_accuracy_true": True,
-                        "vaal_discriminator_loss": 0.6931},
+        "diagnostics": {
+            "train_accuracy": "0.9",
+            "train_accuracy_true": True,
+            "vaal_discriminator_loss": 0.6931,
+        },
         "warnings": ["[bold red]x[/bold red]\x1b[2J", 7],
-    }  # fmt: skip
+    }
     lines = diagnostics_lines(record)
     assert [line.plain for line in lines] == [
         "VAAL discriminator loss (chance 0.693) 0.693",

@@ -6,12 +6,30 @@ from tui.query_stats import summary_lines
 from tui.run_state import CycleQuery
 
 EVENT = {
-    "event": "query", "cycle": 0, "indices": [10, 11, 12], "true_labels": [1, 2, 3],
-    "oracle_labels": [1, 0, 3], "annotators": ["a1", "a2", "a1"], "scores": None, "cost": 5.0,
-    "answers": [[4, "a2", 0], [5, "a3", 2], [10, "a1", 1], [11, "a2", 0], [12, "a1", 3],
-                ["bad"], [13, "a1"]],
-    "relabel": {"indices": [4, 5], "true_labels": [0, 1], "labels_before": [1, 1],
-                "labels_after": [0, 1], "annotators": ["a1+a2", "a1+a3"]},
+    "event": "query",
+    "cycle": 0,
+    "indices": [10, 11, 12],
+    "true_labels": [1, 2, 3],
+    "oracle_labels": [1, 0, 3],
+    "annotators": ["a1", "a2", "a1"],
+    "scores": None,
+    "cost": 5.0,
+    "answers": [
+        [4, "a2", 0],
+        [5, "a3", 2],
+        [10, "a1", 1],
+        [11, "a2", 0],
+        [12, "a1", 3],
+        ["bad"],
+        [13, "a1"],
+    ],
+    "relabel": {
+        "indices": [4, 5],
+        "true_labels": [0, 1],
+        "labels_before": [1, 1],
+        "labels_after": [0, 1],
+        "annotators": ["a1+a2", "a1+a3"],
+    },
 }
 
 

@@ -86,8 +86,13 @@ def test_live_lines_wrap_between_words_at_80_columns() -> None:
     stream = io.StringIO()
     printer = ConsolePrinter(stream, live=True, clock=lambda: 0.0)
     printer.console = Console(file=stream, width=80, force_terminal=True, color_system=None)
-    config = {"name": "fashion-mnist-entropy-noisy_0.2-s0-20261127-113800", "strategy": "entropy",
-              "oracle": "annotators:5:0.1-0.4:vote=3", "cycles": 2, "epochs": 1}
+    config = {
+        "name": "fashion-mnist-entropy-noisy_0.2-s0-20261127-113800",
+        "strategy": "entropy",
+        "oracle": "annotators:5:0.1-0.4:vote=3",
+        "cycles": 2,
+        "epochs": 1,
+    }
     printer(started_event(config, pool_size=10000))
     printer(cycle_finished_event(record=RECORD))
     printer.close()
@@ -106,8 +111,17 @@ def test_live_lines_wrap_between_words_at_80_columns() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0.4, "0 s"), (42.0, "42 s"), (59.4, "59 s"), (89.0, "1 min"), (3500.0, "58 min"),
-     (3599.0, "1 h 00 min"), (3600.0, "1 h 00 min"), (5400.0, "1 h 30 min"), (-3.0, "0 s")],
+    [
+        (0.4, "0 s"),
+        (42.0, "42 s"),
+        (59.4, "59 s"),
+        (89.0, "1 min"),
+        (3500.0, "58 min"),
+        (3599.0, "1 h 00 min"),
+        (3600.0, "1 h 00 min"),
+        (5400.0, "1 h 30 min"),
+        (-3.0, "0 s"),
+    ],
 )
 def test_durations_read_like_an_estimate(seconds, text) -> None:
     assert format_duration(seconds) == text

@@ -23,14 +23,27 @@ def write_run(
     directory = root / name
     directory.mkdir(parents=True)
     cycles = [
-        {"cycle": c, "labeled": n, "test_accuracy": a, "noisy_labels": noisy,
-         "noise_rate": noisy / n}
+        {
+            "cycle": c,
+            "labeled": n,
+            "test_accuracy": a,
+            "noisy_labels": noisy,
+            "noise_rate": noisy / n,
+        }
         for c, (n, a) in enumerate(zip(labeled, accuracies, strict=True))
     ]
     config = {
-        "dataset": "fashion-mnist", "strategy": strategy, "strategy_options": {},
-        "oracle": oracle, "seed": seed, "noise_seed": seed, "epochs": 15, "device": "auto",
-        "out": str(root), "name": name, **settings,
+        "dataset": "fashion-mnist",
+        "strategy": strategy,
+        "strategy_options": {},
+        "oracle": oracle,
+        "seed": seed,
+        "noise_seed": seed,
+        "epochs": 15,
+        "device": "auto",
+        "out": str(root),
+        "name": name,
+        **settings,
     }
     summary = {"config": config, "cycles": cycles, "status": status}
     (directory / "summary.json").write_text(json.dumps(summary))

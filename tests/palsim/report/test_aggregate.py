@@ -54,7 +54,8 @@ def test_spread_uses_the_sample_standard_deviation() -> None:
 def test_report_groups_runs_and_skips_broken_ones(runs) -> None:
     groups, skipped = report(runs)
     assert [group.key for group in groups] == [
-        ("fashion-mnist", "noisy:0.2", "pal"), ("fashion-mnist", "noisy:0.2", "random"),
+        ("fashion-mnist", "noisy:0.2", "pal"),
+        ("fashion-mnist", "noisy:0.2", "random"),
     ]
     pal, random = groups
     assert random.runs == 2 and random.seeds == [0, 1]

@@ -39,16 +39,35 @@ def test_a_run_with_other_epochs_in_a_subfolder_is_reported_apart(tmp_path) -> N
 
 def test_keys_that_never_change_results_do_not_split_groups(tmp_path) -> None:
     write_run(tmp_path, "a", "pal", "perfect", 0, [0.5, 0.6, 0.7], device="cpu")
-    write_run(tmp_path, "b", "pal", "perfect", 1, [0.5, 0.6, 0.9], device="cuda",
-              data_dir="/data", eval_batch_size=4096, out="elsewhere", noise_seed=7)
+    write_run(
+        tmp_path,
+        "b",
+        "pal",
+        "perfect",
+        1,
+        [0.5, 0.6, 0.9],
+        device="cuda",
+        data_dir="/data",
+        eval_batch_size=4096,
+        out="elsewhere",
+        noise_seed=7,
+    )
     groups, _ = report(tmp_path)
     assert len(groups) == 1 and groups[0].runs == 2 and groups[0].settings == {}
 
 
 def test_settings_name_every_key_that_differs_and_strategy_options(tmp_path) -> None:
     write_run(tmp_path, "a", "pal", "perfect", 0, [0.5, 0.6, 0.7])
-    write_run(tmp_path, "b", "pal", "perfect", 0, [0.5, 0.6, 0.7], model="resnet18",
-              strategy_options={"lambda_div": "0.5"})
+    write_run(
+        tmp_path,
+        "b",
+        "pal",
+        "perfect",
+        0,
+        [0.5, 0.6, 0.7],
+        model="resnet18",
+        strategy_options={"lambda_div": "0.5"},
+    )
     groups, _ = report(tmp_path)
     assert [settings_text(group.settings) for group in groups] == [
         "model=-, strategy_options={}",
@@ -69,16 +88,25 @@ def test_a_copied_run_does_not_count_as_another_seed(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("summary", "reason"),
     [
-        ('{"status": "finished", "config": [], "cycles": []}',
-         "summary.json's config lacks the dataset, oracle or strategy"),
-        ('{"status": "finished", "config": {"dataset": "d", "oracle": "perfect", "strategy": 3}}',
-         "summary.json's config lacks the dataset, oracle or strategy"),
-        ('{"status": "finished", "config": {"dataset": "d", "oracle": "o", "strategy": "s"},'
-         ' "cycles": [{"labeled": 10, "test_accuracy": "high"}]}',
-         "a cycle of summary.json lacks a test accuracy in [0, 1]"),
-        ('{"status": "finished", "config": {"dataset": "d", "oracle": "o", "strategy": "s"},'
-         ' "cycles": [{"labeled": true, "test_accuracy": 0.5}]}',
-         "a cycle of summary.json lacks a positive labeled count"),
+        (
+            '{"status": "finished", "config": [], "cycles": []}',
+            "summary.json's config lacks the dataset, oracle or strategy",
+        ),
+        (
+            '{"status": "finished", '
+            '"config": {"dataset": "d", "oracle": "perfect", "strategy": 3}}',
+            "summary.json's config lacks the dataset, oracle or strategy",
+        ),
+        (
+            '{"status": "finished", "config": {"dataset": "d", "oracle": "o", "strategy": "s"},'
+            ' "cycles": [{"labeled": 10, "test_accuracy": "high"}]}',
+            "a cycle of summary.json lacks a test accuracy in [0, 1]",
+        ),
+        (
+            '{"status": "finished", "config": {"dataset": "d", "oracle": "o", "strategy": "s"},'
+            ' "cycles": [{"labeled": true, "test_accuracy": 0.5}]}',
+            "a cycle of summary.json lacks a positive labeled count",
+        ),
     ],
 )
 def test_a_malformed_summary_is_skipped_with_one_line(tmp_path, summary, reason) -> None:

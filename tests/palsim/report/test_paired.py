@@ -59,8 +59,9 @@ def test_compare_pairs_runs_by_seed_within_the_same_configuration(runs) -> None:
     assert entropy.reason == "no single random group with the same configuration: none"
     assert pal.seeds == [0, 1, 2] and pal.group.runs == 4
     assert [c.mean for c in pal.cycles] == pytest.approx([0.07 / 3, 0.04, 0.02])
-    first_std = math.sqrt(((0.02 - 0.07 / 3) ** 2 + (0.05 - 0.07 / 3) ** 2 +
-                           (0.00 - 0.07 / 3) ** 2) / 2)
+    first_std = math.sqrt(
+        ((0.02 - 0.07 / 3) ** 2 + (0.05 - 0.07 / 3) ** 2 + (0.00 - 0.07 / 3) ** 2) / 2
+    )
     assert pal.cycles[0].half_width == pytest.approx(T_975_2DOF * first_std / math.sqrt(3))
     assert pal.cycles[2].half_width == pytest.approx(0.0248414, rel=1e-5)
     assert pal.aubc is not None
@@ -77,14 +78,19 @@ def test_cli_table_and_markdown_state_what_the_interval_is(runs) -> None:
         "not compared: fashion-mnist noisy:0.2 entropy [epochs=30]: no single random group "
         "with the same configuration: none\n" in result.stderr
     )
-    markdown = runner.invoke(app, ["report", str(runs), "--baseline", "random",
-                                   "--format", "markdown"]).stdout
+    markdown = runner.invoke(
+        app, ["report", str(runs), "--baseline", "random", "--format", "markdown"]
+    ).stdout
     lines = markdown.splitlines()
-    assert "| fashion-mnist | noisy:0.2 | pal | epochs=15 | 3 | +0.0200 ± 0.0248 | " \
-           "+0.0308 ± 0.0095 |" in lines
+    assert (
+        "| fashion-mnist | noisy:0.2 | pal | epochs=15 | 3 | +0.0200 ± 0.0248 | "
+        "+0.0308 ± 0.0095 |" in lines
+    )
     assert "| fashion-mnist | noisy:0.2 | pal | epochs=15 | 0 | 100 | +0.0233 ± 0.0625 |" in lines
-    assert any(line.startswith("Paired difference to random") and "95% confidence" in line
-               for line in lines)
+    assert any(
+        line.startswith("Paired difference to random") and "95% confidence" in line
+        for line in lines
+    )
 
 
 def test_cli_csv_and_json_carry_the_interval_bounds(runs) -> None:
@@ -98,8 +104,9 @@ def test_cli_csv_and_json_carry_the_interval_bounds(runs) -> None:
     assert float(pal_last["aubc_diff_mean"]) == pytest.approx(0.0925 / 3)
     random_last = next(r for r in rows if r["strategy"] == "random" and r["cycle"] == "2")
     assert random_last["accuracy_diff_mean"] == "" and random_last["baseline"] == ""
-    value = json.loads(runner.invoke(app, ["report", str(runs), "--baseline", "random",
-                                           "--format", "json"]).stdout)
+    value = json.loads(
+        runner.invoke(app, ["report", str(runs), "--baseline", "random", "--format", "json"]).stdout
+    )
     paired = value["paired"]
     assert paired["baseline"] == "random" and "t-distribution" in paired["statistics"]
     pal = next(c for c in paired["comparisons"] if c["strategy"] == "pal")

@@ -21,8 +21,9 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     summary["cycles"][0]["scorer"] = {"rotation_accuracy": 0.8, "per_class": [0.7, 0.9]}
     summary["cycles"][0]["train_loss"] = 0.125  # a diagnostic: a column of its own
     (pal / "summary.json").write_text(json.dumps(summary))
-    result = runner.invoke(app, ["report", str(tmp_path), "--format", "csv", "--per-run",
-                                 "--baseline", "random"])
+    result = runner.invoke(
+        app, ["report", str(tmp_path), "--format", "csv", "--per-run", "--baseline", "random"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == (
@@ -32,11 +33,15 @@ def test_one_row_per_run_and_cycle_with_the_record_fields_as_stored(tmp_path) ->
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 6
     assert [row["test_accuracy"] for row in rows if row["strategy"] == "random"] == [
-        "0.5", "0.6", "0.2925"
+        "0.5",
+        "0.6",
+        "0.2925",
     ]
     first_pal = rows[0]
     assert (first_pal["run"], first_pal["seed"], first_pal["train_loss"]) == (
-        str(pal), "0", "0.125"
+        str(pal),
+        "0",
+        "0.125",
     )
     assert first_pal["scorer.rotation_accuracy"] == "0.8"
     assert first_pal["test_accuracy_diff"] == repr(0.52 - 0.5)

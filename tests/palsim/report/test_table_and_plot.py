@@ -24,22 +24,30 @@ def runs(tmp_path) -> Path:
         for seed in (0, 1):
             for strategy, bonus in (("random", 0.0), ("pal", 0.01 * (seed + 1))):
                 accuracies = [0.5, 0.6, final + bonus]
-                write_run(tmp_path, f"{strategy}-{oracle}-s{seed}".replace(":", "_"), strategy,
-                          oracle, seed, accuracies)
+                write_run(
+                    tmp_path,
+                    f"{strategy}-{oracle}-s{seed}".replace(":", "_"),
+                    strategy,
+                    oracle,
+                    seed,
+                    accuracies,
+                )
     write_run(tmp_path / "sub", "pal-long", "pal", "noisy:0", 0, [0.6, 0.7, 0.9], epochs=30)
     return tmp_path
 
 
 def test_table_keeps_the_oracle_and_numbers_whole_at_80_columns(runs) -> None:
-    result = runner.invoke(app, ["report", str(runs), "--baseline", "random"],
-                           env={"COLUMNS": "80"})
+    result = runner.invoke(
+        app, ["report", str(runs), "--baseline", "random"], env={"COLUMNS": "80"}
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert "…" not in result.stdout
     assert any(LONG_ORACLE in line for line in lines)
-    assert any("pal" in line and "epochs=30" in line and "0.9000 ± 0.0000" in line
-               for line in lines)
+    assert any(
+        "pal" in line and "epochs=30" in line and "0.9000 ± 0.0000" in line for line in lines
+    )
     assert any("+0.0150 ± 0.0635" in line for line in lines)  # 0.01, 0.02: 12.706 * 0.005
 
 
@@ -51,9 +59,15 @@ def test_table_on_a_wide_terminal_is_one_table_with_the_dataset_in_its_title(run
 
 @pytest.mark.parametrize(
     ("spec", "family"),
-    [("noisy:0.3", ("noisy", 0.3)), ("uniform:0.2", ("noisy", 0.2)), ("pair:0.15", ("pair", 0.15)),
-     ("perfect", ("perfect", 0.0)), (LONG_ORACLE, None), ("matrix:t.csv", None),
-     ("noisy:1.5", None)],
+    [
+        ("noisy:0.3", ("noisy", 0.3)),
+        ("uniform:0.2", ("noisy", 0.2)),
+        ("pair:0.15", ("pair", 0.15)),
+        ("perfect", ("perfect", 0.0)),
+        (LONG_ORACLE, None),
+        ("matrix:t.csv", None),
+        ("noisy:1.5", None),
+    ],
 )
 def test_noise_family(spec, family) -> None:
     assert noise_family(spec) == family
@@ -62,8 +76,10 @@ def test_noise_family(spec, family) -> None:
 def test_robustness_lines_never_join_families_and_start_at_the_perfect_oracle(runs) -> None:
     groups, _ = report(runs)
     lines = robustness_lines(groups, "final")
-    shape = {line: [(rate, round(spread.mean, 4)) for rate, spread in points]
-             for line, points in lines.items()}
+    shape = {
+        line: [(rate, round(spread.mean, 4)) for rate, spread in points]
+        for line, points in lines.items()
+    }
     assert shape == {
         ("pal [epochs=15]", "noisy"): [(0.0, 0.795), (0.3, 0.615)],
         ("pal [epochs=15]", "pair"): [(0.0, 0.815), (0.15, 0.715)],  # perfect is pair's rate 0

@@ -85,8 +85,9 @@ def test_subqueries_pick_other_samples_than_one_big_top_k_when_the_finetuned_sco
     assert scores.tolist() == [10.0, 9.0, 6.0, 5.0]
 
 
-def brute_force(first_round: torch.Tensor, sizes: list[int], lambda_div: float,
-                novelty: torch.Tensor) -> tuple[list[int], list[int]]:
+def brute_force(
+    first_round: torch.Tensor, sizes: list[int], lambda_div: float, novelty: torch.Tensor
+) -> tuple[list[int], list[int]]:
     """Every remaining sample re-scored in every later sub-query; also the exact minimum of
     re-scorings: the candidates whose cached score plus the bound reaches the k-th best."""
     expected: list[int] = []
@@ -188,18 +189,28 @@ def test_folded_batchnorm_gives_the_same_features(backbone: str) -> None:
 # --- the strategy -----------------------------------------------------------------------------
 
 
-def make_context(pool: int = 160, labeled: int = 40, seed: int = 0,
-                 events: list[Event] | None = None) -> QueryContext:
+def make_context(
+    pool: int = 160, labeled: int = 40, seed: int = 0, events: list[Event] | None = None
+) -> QueryContext:
     generator = torch.Generator().manual_seed(123)
     images = torch.randint(0, 256, (pool, 1, 28, 28), dtype=torch.uint8, generator=generator)
     images[: pool // 2, :, :, :14] = 0  # some structure: half the pool is dark on the left
     labels = torch.randint(0, 3, (labeled,), generator=generator)
     sink = events.append if events is not None else (lambda event: None)
     return QueryContext(
-        cycle=0, pool_images=images, labeled=torch.arange(labeled), labels=labels,
-        unlabeled=torch.arange(labeled, pool), model=torch.nn.Identity(), num_classes=3,
-        device=torch.device("cpu"), generator=torch.Generator().manual_seed(seed), seed=seed,
-        train=TrainSettings(1, 16, 0.05, 64, False), preset="quick", emit=sink,
+        cycle=0,
+        pool_images=images,
+        labeled=torch.arange(labeled),
+        labels=labels,
+        unlabeled=torch.arange(labeled, pool),
+        model=torch.nn.Identity(),
+        num_classes=3,
+        device=torch.device("cpu"),
+        generator=torch.Generator().manual_seed(seed),
+        seed=seed,
+        train=TrainSettings(1, 16, 0.05, 64, False),
+        preset="quick",
+        emit=sink,
     )
 
 
@@ -259,8 +270,9 @@ def test_scorer_backbone_comes_from_the_model_registry(width: int, features: int
 def test_palsim_run_with_pal_through_the_cli(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from palsim.cli import app
 
-    arguments = tiny_study_args(tmp_path, "pal", strategy="pal", pool_size=400, initial=60,
-                                budget=40, cycles=2, epochs=1)
+    arguments = tiny_study_args(
+        tmp_path, "pal", strategy="pal", pool_size=400, initial=60, budget=40, cycles=2, epochs=1
+    )
     result = CliRunner().invoke(app, ["run", *arguments, "-S", "epochs=1", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -273,8 +285,11 @@ def test_palsim_run_with_pal_through_the_cli(tmp_path) -> None:  # type: ignore[
 def test_select_reports_the_scorers_diagnostics() -> None:
     selection = PalStrategy({**TINY, "subquery_size": "4"}).select(make_context(), 10)
     values = dict(selection.diagnostics)
-    for key in ("pal_rotation_accuracy_labeled", "pal_rotation_accuracy_pool",
-                "pal_class_accuracy_labeled"):  # fmt: skip
+    for key in (
+        "pal_rotation_accuracy_labeled",
+        "pal_rotation_accuracy_pool",
+        "pal_class_accuracy_labeled",
+    ):
         assert 0.0 <= values[key] <= 1.0
     assert len(values["pal_rotation_accuracy_pool_by_class"]) == 3  # one entry per class
     # Sub-queries 2 and 3 were preceded by fine-tuning: its shifts are reported.

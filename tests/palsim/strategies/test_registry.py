@@ -16,10 +16,33 @@ runner = CliRunner()
 @requires_fashion_mnist
 @pytest.mark.parametrize("name", load_all().names())
 def test_every_registered_strategy_runs_a_tiny_study(tmp_path, name) -> None:
-    args = ["run", "--strategy", name, "--out", str(tmp_path), "--name", "run", "--device", "cpu",
-            "--pool-size", "400", "--initial", "60", "--budget", "40", "--cycles", "2",
-            "--epochs", "1", "--min-steps", "0", "--test-size", "200",
-            "--quiet", "--json"]
+    args = [
+        "run",
+        "--strategy",
+        name,
+        "--out",
+        str(tmp_path),
+        "--name",
+        "run",
+        "--device",
+        "cpu",
+        "--pool-size",
+        "400",
+        "--initial",
+        "60",
+        "--budget",
+        "40",
+        "--cycles",
+        "2",
+        "--epochs",
+        "1",
+        "--min-steps",
+        "0",
+        "--test-size",
+        "200",
+        "--quiet",
+        "--json",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

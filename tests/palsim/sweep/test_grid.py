@@ -62,17 +62,24 @@ def test_parse_oracles_repeats_the_model_for_bare_numbers() -> None:
         "noisy:0.3",
     ]
     assert parse_oracles("perfect,pair:0.2,0.4,annotators:5:0.1-0.4:vote=3") == [
-        "perfect", "pair:0.2", "pair:0.4", "annotators:5:0.1-0.4:vote=3",
+        "perfect",
+        "pair:0.2",
+        "pair:0.4",
+        "annotators:5:0.1-0.4:vote=3",
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("0.1,noisy:0.2", "--oracle '0.1,noisy:0.2': '0.1' has no noise model before it; "
-                          "write e.g. noisy:0.1"),
-        ("perfect,0.2", "--oracle 'perfect,0.2': '0.2' has no noise model before it; "
-                        "write e.g. noisy:0.2"),
+        (
+            "0.1,noisy:0.2",
+            "--oracle '0.1,noisy:0.2': '0.1' has no noise model before it; write e.g. noisy:0.1",
+        ),
+        (
+            "perfect,0.2",
+            "--oracle 'perfect,0.2': '0.2' has no noise model before it; write e.g. noisy:0.2",
+        ),
         ("noisy:0.1,0.1", "--oracle 'noisy:0.1,0.1': an oracle spec is listed twice"),
     ],
 )

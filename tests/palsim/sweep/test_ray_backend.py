@@ -45,17 +45,32 @@ def test_bad_shares_are_refused() -> None:
 @pytest.fixture(scope="module")
 def local_ray():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, object_store_memory=80 * 2**20,
-             logging_level="ERROR")
+    ray.init(
+        num_cpus=2,
+        num_gpus=0,
+        include_dashboard=False,
+        object_store_memory=80 * 2**20,
+        logging_level="ERROR",
+    )
     yield ray
     ray.shutdown()
 
 
 @requires_fashion_mnist
 def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
-    base = RunConfig(strategy="random", oracle="noisy:0.2", device="cpu", pool_size=300,
-                     initial="40", budget="40", cycles=3, epochs=1, min_steps=0, test_size=500,
-                     out=str(tmp_path))
+    base = RunConfig(
+        strategy="random",
+        oracle="noisy:0.2",
+        device="cpu",
+        pool_size=300,
+        initial="40",
+        budget="40",
+        cycles=3,
+        epochs=1,
+        min_steps=0,
+        test_size=500,
+        out=str(tmp_path),
+    )
     points = expand_grid(base, None, None, None, [0, 1])
     broken = expand_grid(base, None, None, ["matrix:/no/such/matrix.csv"], [0])
     backend = RayBackend(address=None, cpus_per_run=1)
@@ -64,7 +79,9 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
     assert local_ray.is_initialized()  # the backend used the running instance, left it up
     by_name = {o.name: o for o in outcomes}
     assert sorted((name, o.status) for name, o in by_name.items()) == [
-        (broken[0].name, "failed"), (points[0].name, "finished"), (points[1].name, "finished"),
+        (broken[0].name, "failed"),
+        (points[0].name, "finished"),
+        (points[1].name, "finished"),
     ]
     assert "no/such/matrix.csv" in (by_name[broken[0].name].error or "")
     for point in points:
@@ -74,11 +91,35 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
         assert [e["event"] for e in read_events(point.directory)][-1] == EventName.RUN_FINISHED
 
     # The command line on the same instance: finished runs are skipped, the failure repeats.
-    args = ["sweep", "--backend", "ray", "--strategy", "random", "--device", "cpu",
-            "--oracle", "noisy:0.2,matrix:/no/such/matrix.csv", "--seeds", "0-1",
-            "--pool-size", "300", "--initial", "40", "--budget", "40", "--cycles", "3",
-            "--epochs", "1", "--min-steps", "0", "--test-size", "500",
-            "--out", str(tmp_path)]
+    args = [
+        "sweep",
+        "--backend",
+        "ray",
+        "--strategy",
+        "random",
+        "--device",
+        "cpu",
+        "--oracle",
+        "noisy:0.2,matrix:/no/such/matrix.csv",
+        "--seeds",
+        "0-1",
+        "--pool-size",
+        "300",
+        "--initial",
+        "40",
+        "--budget",
+        "40",
+        "--cycles",
+        "3",
+        "--epochs",
+        "1",
+        "--min-steps",
+        "0",
+        "--test-size",
+        "500",
+        "--out",
+        str(tmp_path),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "sweep: 4 runs: 0 finished, 2 skipped, 2 failed, 0 interrupted" in result.stderr

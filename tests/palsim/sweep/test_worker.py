@@ -23,9 +23,18 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def tiny_points(out: Path) -> list[GridPoint]:
-    base = RunConfig(strategy="entropy", oracle="noisy:0.2", device="cpu", pool_size=300,
-                     initial="40", budget="40", cycles=2, epochs=1, test_size=300,
-                     out=str(out))
+    base = RunConfig(
+        strategy="entropy",
+        oracle="noisy:0.2",
+        device="cpu",
+        pool_size=300,
+        initial="40",
+        budget="40",
+        cycles=2,
+        epochs=1,
+        test_size=300,
+        out=str(out),
+    )
     return expand_grid(base, None, ["entropy", "random"], None, [0, 1])
 
 
@@ -55,9 +64,14 @@ def test_points_run_in_one_process_equal_each_run_in_its_own(tmp_path: Path) -> 
         together[-1],
         config=dataclasses.replace(together[-1].config, out=str(tmp_path / "alone")),
     )
-    done = subprocess.run([sys.executable, "-m", "palsim.sweep.worker", "1"],
-                          input=json.dumps(alone.to_dict()) + "\n", capture_output=True,
-                          text=True, cwd=ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "palsim.sweep.worker", "1"],
+        input=json.dumps(alone.to_dict()) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     assert json.loads(done.stdout)["status"] == "finished"
     assert fingerprint(alone.directory) == fingerprint(together[-1].directory)
     # And the runs did differ from each other (the comparison above is not vacuous).
@@ -78,7 +92,8 @@ def test_a_worker_that_dies_fails_its_point_only_and_the_slot_goes_on(tmp_path: 
     reported = []
     LocalBackend(1)([unreadable, point], reported.append)
     assert [(o.name, o.status) for o in reported] == [
-        ("unreadable", "failed"), (point.name, "finished"),
+        ("unreadable", "failed"),
+        (point.name, "finished"),
     ]
     assert reported[0].error.startswith("worker exited with code 1: ValueError: unknown")
 
