@@ -174,13 +174,31 @@ def watch(path: Path = typer.Argument(..., help="A run directory or a folder of 
     raise typer.Exit(code)
 
 
+def complete_from(table: str, incomplete: str) -> list[str]:
+    """Shell completion of ``--format`` and ``--metric`` from the report's own tables."""
+    from palsim.report.formats import FORMATS
+    from palsim.report.plot import METRICS
+
+    values = FORMATS if table == "formats" else tuple(METRICS)
+    return [value for value in values if value.startswith(incomplete)]
+
+
 @app.command()
 @usage_errors
 def report(
     runs_dir: Path = typer.Argument(..., help="A folder of run directories (or one run)."),
-    output_format: str = typer.Option("table", "--format", help="table | csv | json | markdown."),
+    output_format: str = typer.Option(
+        "table",
+        "--format",
+        help="table | csv | json | markdown.",
+        autocompletion=lambda incomplete: complete_from("formats", incomplete),
+    ),
     plot: Path = typer.Option(None, help="Also draw learning curves and noise robustness here."),
-    metric: str = typer.Option("final", help="Noise-robustness plot: final | aubc."),
+    metric: str = typer.Option(
+        "final",
+        help="Noise-robustness plot: final | aubc.",
+        autocompletion=lambda incomplete: complete_from("metrics", incomplete),
+    ),
     baseline: str = typer.Option(
         None, help="Paired differences to this strategy (same seeds), with 95% CIs."
     ),
