@@ -50,6 +50,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--test-size", type=int, default=2000, help="test images evaluated")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=0.05)
+    parser.add_argument("--width", type=int, default=0, help="scorer width (0: the backbone's)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per process")
     parser.add_argument("--processes", type=int, default=1, help="points measured at a time")
     parser.add_argument("--data-dir", default=None, help="folder with the dataset files")
@@ -92,7 +93,7 @@ def measure(
             settings = TrainSettings(0, args.batch_size, args.learning_rate, 1024, True, steps)
             train_classifier(model, images, labels, settings, generator)
             return {"test_accuracy": accuracy(model, *test, 1024)}
-        scorer = to_device(build_scorer("small-cnn", 1, 10, *stats), torch.device("cpu"))
+        scorer = to_device(build_scorer("small-cnn", 1, 10, *stats, args.width), torch.device("cpu"))
         training = ScorerTraining(0, steps, args.batch_size, args.learning_rate, 0, 0, 0.1, True)
         positions = torch.arange(len(images))
         train_scorer(scorer, images, positions, labels, training, generator)  # type: ignore[arg-type]

@@ -205,6 +205,11 @@ def report(
     per_run: bool = typer.Option(
         False, "--per-run", help="With --format csv: one row per run and cycle, not averaged."
     ),
+    diagnostics: bool = typer.Option(
+        False,
+        "--diagnostics",
+        help="Also how well each network learned, per cycle (not with --format csv).",
+    ),
 ) -> None:
     """Aggregate finished runs by their whole configuration except the seeds: mean ± std per
     cycle, AUBC; runs that differ in any other setting are reported apart.
@@ -225,6 +230,11 @@ def report(
             raise ValueError(f"--metric {metric!r}: choose one of: {', '.join(METRICS)}")
         if per_run and output_format != "csv":
             raise ValueError("--per-run applies to --format csv only")
+        if diagnostics and output_format == "csv":
+            raise ValueError(
+                "--diagnostics applies to table, json and markdown; "
+                "--format csv --per-run has every diagnostic of every run"
+            )
         if plot is not None:
             import_pyplot()
         groups, skipped = build_report(runs_dir)
@@ -240,7 +250,8 @@ def report(
         raise UsageError(str(error)) from None
     for line in notes(groups, comparisons):
         print(line, file=sys.stderr)
-    text = render(groups, skipped, "per-run" if per_run else output_format, comparisons)
+    fmt = "per-run" if per_run else output_format
+    text = render(groups, skipped, fmt, comparisons, diagnostics)
     if text is not None:
         sys.stdout.write(text)
     if plot is not None:

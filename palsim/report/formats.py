@@ -21,6 +21,7 @@ from typing import Any
 
 from palsim.events import plain
 from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.diagnostics import group_diagnostics
 from palsim.report.paired import Comparison, Paired
 from palsim.report.rows import STD_NOTE, TextTable, report_tables
 
@@ -156,14 +157,34 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
     }
 
 
+def diagnostics_list(group: GroupStats) -> list[dict[str, Any]]:
+    return [
+        {
+            "cycle": cycle.cycle,
+            "labeled": cycle.labeled,
+            "values": {key: spread_dict(spread) for key, spread in cycle.values.items()},
+            "runs": cycle.runs,
+            "warnings": cycle.warnings,
+        }
+        for cycle in group_diagnostics(group)
+    ]
+
+
 def to_json(
     groups: list[GroupStats],
     skipped: list[tuple[Path, str]],
     comparisons: list[Comparison] | None = None,
+    diagnostics: bool = False,
 ) -> str:
+    listed = []
+    for group in groups:
+        entry = group_dict(group)
+        if diagnostics:
+            entry["diagnostics"] = diagnostics_list(group)
+        listed.append(entry)
     value: dict[str, Any] = {
         "statistics": f"{STD_NOTE}; sem = std / sqrt(n)",
-        "groups": [group_dict(group) for group in groups],
+        "groups": listed,
         "skipped": [{"directory": str(path), "reason": reason} for path, reason in skipped],
     }
     if comparisons is not None:
@@ -188,8 +209,13 @@ def markdown_table(table: TextTable) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
-    return "\n\n".join(markdown_table(t) for t in report_tables(groups, comparisons)) + "\n"
+def to_markdown(
+    groups: list[GroupStats],
+    comparisons: list[Comparison] | None = None,
+    diagnostics: bool = False,
+) -> str:
+    tables = report_tables(groups, comparisons, diagnostics)
+    return "\n\n".join(markdown_table(table) for table in tables) + "\n"
 
 
 def render(
@@ -197,9 +223,11 @@ def render(
     skipped: list[tuple[Path, str]],
     fmt: str,
     comparisons: list[Comparison] | None = None,
+    diagnostics: bool = False,
 ) -> str | None:
     """The report as text in ``fmt`` (or ``per-run``: the per-run CSV); None for ``table``,
-    which prints itself."""
+    which prints itself. ``diagnostics`` adds the diagnostics per cycle (not to CSV: the
+    per-run CSV has every diagnostic of every run)."""
     if fmt == "per-run":
         from palsim.report.per_run import to_per_run_csv
 
@@ -209,13 +237,13 @@ def render(
     if fmt == "table":
         from palsim.report.table import print_tables
 
-        print_tables(report_tables(groups, comparisons))
+        print_tables(report_tables(groups, comparisons, diagnostics))
         return None
     if fmt == "csv":
         return to_csv(groups, comparisons)
     if fmt == "json":
-        return to_json(groups, skipped, comparisons)
-    return to_markdown(groups, comparisons)
+        return to_json(groups, skipped, comparisons, diagnostics)
+    return to_markdown(groups, comparisons, diagnostics)
 
 
 def notes(groups: list[GroupStats], comparisons: list[Comparison] | None) -> list[str]:

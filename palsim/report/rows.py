@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from palsim.events import plain
 from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.diagnostics import group_diagnostics
 from palsim.report.paired import INTERVAL_NOTE, Comparison, Paired
 
 STD_NOTE = "mean ± std over seeds, std n - 1"
@@ -138,11 +139,28 @@ def paired_cycle_table(comparisons: list[Comparison]) -> TextTable:
     return TextTable(title, header, rows, len(header) - 3)
 
 
+def diagnostics_table(groups: list[GroupStats]) -> TextTable:
+    """One row a group, cycle and scalar diagnostic (docs/training.md), then its warnings."""
+    with_settings = any(group.settings for group in groups)
+    rows = []
+    for group in groups:
+        for cycle in group_diagnostics(group):
+            head = [*names(group, with_settings), str(cycle.cycle), str(cycle.labeled)]
+            for key, spread in cycle.values.items():
+                rows.append([*head, plain(key), plus_minus(spread), str(cycle.runs[key])])
+            rows.append([*head, "warnings", str(cycle.warnings), str(group.runs)])
+    header = [*name_header(with_settings), "cycle", "labeled", "diagnostic", "value", "runs"]
+    title = f"Diagnostics per cycle ({STD_NOTE}; warnings: the runs' total)"
+    return TextTable(title, header, rows, len(header) - 2)
+
+
 def report_tables(
-    groups: list[GroupStats], comparisons: list[Comparison] | None
+    groups: list[GroupStats], comparisons: list[Comparison] | None, diagnostics: bool = False
 ) -> list[TextTable]:
     """Every table of a report, in the order they are shown."""
     tables = [summary_table(groups), cycle_table(groups)]
     if comparisons:
         tables += [paired_summary_table(comparisons), paired_cycle_table(comparisons)]
+    if diagnostics:
+        tables.append(diagnostics_table(groups))
     return tables
