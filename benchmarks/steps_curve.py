@@ -93,7 +93,9 @@ def measure(
             settings = TrainSettings(0, args.batch_size, args.learning_rate, 1024, True, steps)
             train_classifier(model, images, labels, settings, generator)
             return {"test_accuracy": accuracy(model, *test, 1024)}
-        scorer = to_device(build_scorer("small-cnn", 1, 10, *stats, args.width), torch.device("cpu"))
+        scorer = to_device(
+            build_scorer("small-cnn", 1, 10, *stats, args.width), torch.device("cpu")
+        )
         training = ScorerTraining(0, steps, args.batch_size, args.learning_rate, 0, 0, 0.1, True)
         positions = torch.arange(len(images))
         train_scorer(scorer, images, positions, labels, training, generator)  # type: ignore[arg-type]
