@@ -5,8 +5,10 @@
 # runs-repro/ablation-<variant> and prints a Markdown report of each. Run from the repository
 # root with the venv active.
 set -euo pipefail
+# The study's PAL ran its scorer at width 32; the variants keep that, so each differs from it
+# in the ablated part only.
 common=(--config docs/reproduction/study.toml --strategy pal --oracle perfect,noisy:0.2
-        --seeds 0-2 --jobs 2 --quiet)
+        --seeds 0-2 --jobs 2 --quiet -S width=32)
 palsim sweep "${common[@]}" -S lambda_rot=0 --out runs-repro/ablation-no-rotation
 palsim sweep "${common[@]}" -S lambda_div=0 --out runs-repro/ablation-no-diversity
 palsim sweep "${common[@]}" -S finetune_steps=1 -S finetune_lr_scale=0.1 \
