@@ -30,6 +30,8 @@ TINY = [
     "3",
     "--epochs",
     "1",
+    "--min-steps",
+    "0",  # epochs alone: without it the step floor makes each run train 500 steps a cycle
     "--device",
     "cpu",
     "--test-size",
