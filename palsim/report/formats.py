@@ -19,10 +19,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from palsim.events import plain
 from palsim.report.aggregate import GroupStats, Spread, settings_text
 from palsim.report.diagnostics import group_diagnostics
 from palsim.report.paired import Comparison, Paired
+from palsim.report.per_run import csv_text
 from palsim.report.rows import STD_NOTE, TextTable, report_tables
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -87,8 +87,8 @@ def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None
     for group in groups:
         for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True)):
             row = [
-                *map(plain, group.key),
-                plain(settings_text(group.settings)),
+                *map(csv_text, group.key),
+                csv_text(settings_text(group.settings)),
                 group.runs,
                 cycle,
                 labeled,

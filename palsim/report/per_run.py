@@ -44,9 +44,20 @@ def record_columns(groups: list[GroupStats]) -> list[str]:
     return [key for key in columns if key not in RUN_COLUMNS]
 
 
+#: A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> str:
+    """Text from a run folder for a CSV cell: plain, and never a spreadsheet formula (a leading
+    ``'`` makes ``=HYPERLINK(...)`` in a run name show as text)."""
+    text = plain(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def text_cell(value: Any) -> Any:
-    """Strings from a run folder as plain text; numbers as they are."""
-    return plain(value) if isinstance(value, str) else value
+    """Strings from a run folder as CSV text (:func:`csv_text`); numbers as they are."""
+    return csv_text(value) if isinstance(value, str) else value
 
 
 def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
@@ -61,9 +72,9 @@ def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | Non
             for cycle, record in enumerate(run.cycles):
                 fields = flat(record)
                 row = [
-                    plain(run.directory),
-                    *map(plain, group.key),
-                    plain(settings_text(group.settings)),
+                    csv_text(run.directory),
+                    *map(csv_text, group.key),
+                    csv_text(settings_text(group.settings)),
                     *(("" if seed is None else seed) for seed in run.seeds),
                     *(text_cell(fields.get(column, "")) for column in columns),
                 ]
@@ -92,5 +103,5 @@ def baseline_cells(
 ) -> list[Any]:
     baseline = comparisons[0].baseline if comparisons else ""
     if reference is None or run.strategy == baseline or reference.labeled != run.labeled:
-        return [baseline, ""]
-    return [baseline, run.accuracy[cycle] - reference.accuracy[cycle]]
+        return [csv_text(baseline), ""]
+    return [csv_text(baseline), run.accuracy[cycle] - reference.accuracy[cycle]]

@@ -53,3 +53,16 @@ def test_per_run_needs_csv(tmp_path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path), "--per-run"])
     assert result.exit_code == 2
     assert result.stderr == "error: --per-run applies to --format csv only\n"
+
+
+def test_text_from_run_folders_never_becomes_a_spreadsheet_formula(tmp_path) -> None:
+    # A copied run folder may name its strategy like a formula; CSV cells keep it as text.
+    write_run(tmp_path, "f", '=HYPERLINK("http://x","y")', "noisy:0.2", 0, [0.5, 0.6, 0.7])
+    write_run(tmp_path, "g", "@SUM(A1)", "-1+2", 0, [0.5, 0.6, 0.7])
+    for extra in ([], ["--per-run"]):
+        result = CliRunner().invoke(app, ["report", str(tmp_path), "--format", "csv", *extra])
+        assert result.exit_code == 0, result.output
+        cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
+        assert "'=HYPERLINK(\"http://x\",\"y\")" in cells
+        assert "'@SUM(A1)" in cells and "'-1+2" in cells
+        assert not [cell for cell in cells if cell[:1] in ("=", "@", "+")]
