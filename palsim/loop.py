@@ -346,6 +346,7 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
             dropout=study.strategy.task_dropout,
         )
         model = prepare(network, device)
+        auxiliary = study.strategy.auxiliary_objective(model)
         train_classifier(
             model,
             pool_images[labeled],
@@ -353,6 +354,7 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
             settings,
             torch_generator(seed, cycle, "augment"),
             on_epoch,
+            auxiliary,
         )
     train_seconds = time.perf_counter() - started
 
@@ -375,6 +377,7 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         new_count = study.budget - study.reasks
         emit(phase_event(cycle=cycle, phase="query", detail=config.strategy))
         context = make_context(study, cycle, pool_images, labeled, labels, model, settings, emit)
+        context.auxiliary = auxiliary
         with seeded(derive_seed(seed, cycle, "strategy-torch")):
             selection = study.strategy.select(context, new_count)
         chosen = check_selection(selection, context.unlabeled, new_count, config.strategy)

@@ -3,7 +3,9 @@
 Every model takes uint8 images ``(B, C, H, W)`` straight from the device-resident dataset
 and normalises them itself, so callers never convert. A model is a ``features`` backbone
 (returning ``(B, D)`` embeddings) followed by a ``head`` (dropout, then linear): strategies
-that need embeddings or MC-dropout over the head reuse the backbone's features.
+that need embeddings or MC-dropout over the head reuse the backbone's features. The
+convolutional backbones also name their stages (:func:`feature_stages`), whose outputs an
+auxiliary objective such as Learning Loss reads at several depths.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ class SmallCNN(nn.Module):
             nn.Flatten(),
         )
         self.out_features = 4 * width
+        self.width = width
+
+    def stages(self) -> list[tuple[nn.Module, int]]:
+        """Each conv block (before its pooling) and its output channels, shallow to deep."""
+        # layers 0, 2 and 4 are the conv blocks; 1 and 3 the max-pools between them.
+        return [(self.layers[2 * s], self.width * 2**s) for s in range(3)]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)
@@ -100,6 +108,12 @@ class ResNet18(nn.Module):
         layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
         self.layers = nn.Sequential(*layers)
         self.out_features = channels
+        self.width = width
+
+    def stages(self) -> list[tuple[nn.Module, int]]:
+        """The last block of each of the 4 stages and its output channels, shallow to deep."""
+        # layers[0] is the stem; stage s holds blocks 1 + 2s and 2 + 2s.
+        return [(self.layers[2 + 2 * s], self.width * 2**s) for s in range(4)]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images)
@@ -129,6 +143,18 @@ class TaskModel(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed(images))
+
+
+def feature_stages(model: nn.Module) -> list[tuple[nn.Module, int]]:
+    """Modules of a task model whose outputs are its features at several depths, with their
+    channel counts: the backbone's ``stages()`` where it has them (small-cnn, resnet18), else
+    the whole backbone (its pooled features, one depth)."""
+    assert isinstance(model, TaskModel)
+    stages = getattr(model.backbone, "stages", None)
+    if stages is None:
+        return [(model.backbone, model.embedding_dim)]
+    result: list[tuple[nn.Module, int]] = stages()
+    return result
 
 
 class Backbone(Protocol):

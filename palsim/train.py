@@ -21,6 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from palsim.auxiliary import AuxiliaryObjective, capture_outputs
+
 EpochCallback = Callable[[int, int, float], None]  # (1-based epoch, planned epochs, mean loss)
 
 
@@ -225,17 +227,39 @@ def train_classifier(
     settings: TrainSettings,
     generator: torch.Generator,
     on_epoch: EpochCallback | None = None,
+    auxiliary: AuxiliaryObjective | None = None,
 ) -> float:
-    """Train ``model`` on uint8 ``images`` with cross-entropy; return the last epoch's loss."""
+    """Train ``model`` on uint8 ``images`` with cross-entropy; return the last epoch's loss.
+
+    With an ``auxiliary`` objective, each step's loss is the mean cross-entropy plus
+    ``auxiliary.loss(features, per-sample cross-entropies, progress)``, and
+    ``auxiliary.module`` is trained by the same optimizer and schedule.
+    """
     pad = augment_pad(images.shape[-1])
+    total = planned_steps(len(images), settings.batch_size, settings.epochs, settings.min_steps)
+    steps_taken = 0
 
     def batch_loss(index: torch.Tensor) -> torch.Tensor:
+        nonlocal steps_taken
         batch = images[index]
         if settings.augment:
             batch = random_crop_flip(batch, generator, pad)
-        return F.cross_entropy(model(batch), labels[index])
+        if auxiliary is None:
+            return F.cross_entropy(model(batch), labels[index])
+        with capture_outputs(auxiliary.feature_modules(model)) as features:
+            per_sample = F.cross_entropy(model(batch), labels[index], reduction="none")
+        progress = steps_taken / total
+        steps_taken += 1
+        captured = [f for f in features if f is not None]
+        assert len(captured) == len(features), "a feature module did not run in the forward"
+        extra = auxiliary.loss(captured, per_sample, progress)
+        return per_sample.mean() + extra
 
-    return train_steps(model, len(images), settings, generator, batch_loss, on_epoch)
+    if auxiliary is None:
+        return train_steps(model, len(images), settings, generator, batch_loss, on_epoch)
+    # One optimizer over both networks: the same SGD, weight decay and schedule for each.
+    joint = nn.ModuleList([model, auxiliary.module])
+    return train_steps(joint, len(images), settings, generator, batch_loss, on_epoch)
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from palsim.auxiliary import AuxiliaryObjective
 from palsim.events import Event
 from palsim.train import TrainSettings
 
@@ -41,6 +42,8 @@ class QueryContext:
     train: TrainSettings
     preset: str  # "quick" or "paper": strategies size their own networks by it
     emit: Callable[[Event], None] = lambda event: None  # progress events (phase, epoch)
+    #: The strategy's own objective, trained with ``model`` (None unless it supplied one).
+    auxiliary: AuxiliaryObjective | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,14 @@ class Strategy(ABC):
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: Any = parse_options(self.Options, options or {})
+
+    def auxiliary_objective(self, model: torch.nn.Module) -> AuxiliaryObjective | None:
+        """An objective to train jointly with this cycle's task ``model``, or None (the default).
+
+        Called by the loop under the cycle's seeded model RNG, after the task model is built
+        and on its device; the objective reaches :meth:`select` as ``ctx.auxiliary``.
+        """
+        return None
 
     @abstractmethod
     def select(self, ctx: QueryContext, budget: int) -> Selection:
