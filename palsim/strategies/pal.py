@@ -73,6 +73,9 @@ FINETUNE_LR_SCALE = {"quick": 0.5, "paper": 0.1}
 QUICK_SUBQUERIES = 4  # quick preset: the budget in 4 sub-queries
 PROBE_SIZE = 1000  # pool images whose rotation accuracy is reported each cycle
 CPU_SCORE_BATCH = 64  # images per scoring pass on a CPU (256 rotated)
+#: What the scorer's rotation loss trains on: the labeled set (the paper), or also the
+#: unlabeled pool (an equally sized batch of it per step; the class head stays on labels).
+SSL_DATA = ("labeled", "pool")
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,16 @@ class PalOptions:
     subquery_size: int = 0  # samples per sub-query; 0: 512 on paper, ceil(budget / 4) on quick
     score_batch_size: int = 0  # images per scoring pass (x4 rotated); 0: eval batch; 64 on CPU
     augment: bool = True  # random crop and flip while training and fine-tuning the scorer
+    ssl_data: str = "labeled"  # rotation loss on: labeled (paper) | pool (+ unlabeled images)
 
     def __post_init__(self) -> None:
         # Checked when the options are parsed, before any network is trained.
         if self.backbone != "auto" and self.backbone not in MODELS:
             choices = ", ".join(["auto", *MODELS.names()])
             raise ValueError(f"unknown PAL backbone {self.backbone!r}; choose one of: {choices}")
+        if self.ssl_data not in SSL_DATA:
+            choices = ", ".join(SSL_DATA)
+            raise ValueError(f"unknown PAL ssl_data {self.ssl_data!r}; choose one of: {choices}")
 
 
 @dataclass(frozen=True)
@@ -321,8 +328,16 @@ class PalStrategy(Strategy):
             )
             scorer = to_device(network, ctx.device)
             assert isinstance(scorer, PalScorer)
+            unlabeled = ctx.unlabeled if self.options.ssl_data == "pool" else None
             train_scorer(
-                scorer, ctx.pool_images, labeled, ctx.labels, training, generator, on_epoch
+                scorer,
+                ctx.pool_images,
+                labeled,
+                ctx.labels,
+                training,
+                generator,
+                on_epoch,
+                unlabeled,
             )
         return scorer
 

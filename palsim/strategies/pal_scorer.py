@@ -120,21 +120,32 @@ def train_scorer(
     training: ScorerTraining,
     generator: torch.Generator,
     on_epoch: EpochCallback | None = None,
+    unlabeled: torch.Tensor | None = None,
 ) -> float:
     """Loss CE(rotation, all 4 rotations) + CE(class, upright image), weights 1 and 1.
 
     ``positions`` index ``images`` (the device-resident pool); ``labels`` are their (possibly
-    noisy) oracle labels. SGD with Nesterov momentum, warm-up and cosine decay. Returns the
-    last epoch's mean loss.
+    noisy) oracle labels. With ``unlabeled`` positions (PAL's ``ssl_data=pool``), each step
+    also draws as many of them as the labeled batch holds (uniformly, with replacement, from
+    ``generator``): they join the rotation loss only; the class head still reads the labeled
+    images alone. SGD with Nesterov momentum, warm-up and cosine decay. Returns the last
+    epoch's mean loss.
     """
     device = images.device
+    extra_pool = unlabeled if unlabeled is not None and len(unlabeled) else None
 
     def batch_loss(index: torch.Tensor) -> torch.Tensor:
+        count = len(index)
         batch = _augment(images[positions[index]], generator, training.augment)
+        if extra_pool is not None:
+            draw = torch.randint(0, len(extra_pool), (count,), generator=generator)
+            extra = _augment(images[extra_pool[draw.to(device)]], generator, training.augment)
+            batch = torch.cat([batch, extra])
+        # Rotation-major rows: the first ``count`` are the labeled images, upright.
         features = scorer(rotate_all(batch))
-        targets = rotation_targets(len(index), device)
+        targets = rotation_targets(len(batch), device)
         rotation_loss = F.cross_entropy(scorer.rotation_head(features), targets)
-        class_loss = F.cross_entropy(scorer.class_head(features[: len(index)]), labels[index])
+        class_loss = F.cross_entropy(scorer.class_head(features[:count]), labels[index])
         return rotation_loss + class_loss
 
     # Four rotations make even a batch of one image a batch of four for BatchNorm.
