@@ -23,6 +23,7 @@ SHOWN = (
     ("pal_finetune_shift_picked", "fine-tune shift picked", "{:+.3f}"),
     ("pal_finetune_shift_rest", "rest", "{:+.3f}"),
     ("vaal_discriminator_loss", "VAAL discriminator loss (chance 0.693)", "{:.3f}"),
+    ("ll_ranking_accuracy", "loss ranking (chance 50%)", "{:.1%}"),
 )
 
 

@@ -69,3 +69,12 @@ def test_bad_option_is_one_line_with_exit_2(tmp_path, option, message) -> None:
     assert result.exit_code == 2
     assert result.stderr == message
     assert not (tmp_path / "bad").exists()
+
+
+def test_list_strategies_describes_it() -> None:
+    result = runner.invoke(app, ["list", "strategies"])
+    assert result.exit_code == 0
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("learning-loss ")]
+    assert line.split(None, 1)[1] == (
+        "LL4AL: highest loss predicted by a module trained with the task model"
+    )

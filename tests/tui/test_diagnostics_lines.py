@@ -10,13 +10,14 @@ def test_known_numbers_are_shown_in_order_and_warnings_one_per_line() -> None:
             "train_accuracy_true": 0.875,
             "pal_rotation_accuracy_pool": 0.9312,
             "pal_finetune_shift_picked": -0.25,
+            "ll_ranking_accuracy": 0.6875,
         },
         "warnings": ["PAL scorer ends the cycle near chance"],
     }
     lines = diagnostics_lines(record)
     assert [line.plain for line in lines] == [
         "task fit 50.0% · on true labels 87.5% · PAL rotation (pool) 93.1% · "
-        "fine-tune shift picked -0.250",
+        "fine-tune shift picked -0.250 · loss ranking (chance 50%) 68.8%",
         "! PAL scorer ends the cycle near chance",
     ]
     assert lines[1].style == WARNING_STYLE
