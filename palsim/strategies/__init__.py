@@ -10,6 +10,16 @@ __all__ = ["STRATEGIES", "QueryContext", "Selection", "Strategy", "TrainSettings
 
 def load_all() -> Registry[type[Strategy]]:
     """Import every strategy module so that it registers itself; return the registry."""
-    from palsim.strategies import badge, bald, coreset, pal, random, uncertainty, vaal  # noqa: F401
+    from palsim.strategies import (  # noqa: F401
+        badge,
+        bald,
+        coreset,
+        pal,
+        probcover,
+        random,
+        typiclust,
+        uncertainty,
+        vaal,
+    )
 
     return STRATEGIES
