@@ -104,7 +104,7 @@ def initial_strategy(name: str) -> Strategy | None:
         return None
     registry = load_all()
     valid = [entry for entry in registry.names() if registry.get(entry).cold_start]
-    choices = ", ".join(["random", *(entry for entry in valid if entry != "random")])
+    choices = ", ".join(["random", *sorted(entry for entry in valid if entry != "random")])
     if name not in registry:
         raise ValueError(f"unknown --initial-strategy {name!r}; choose one of: {choices}")
     if not registry.get(name).cold_start:
