@@ -76,18 +76,23 @@ def kmeans(
     generator: torch.Generator,
     iterations: int = 100,
     chunk: int = CHUNK,
+    tolerance: float = 1e-4,
 ) -> Clustering:
     """Lloyd's K-means from k-means++ seeds, at most ``iterations`` rounds.
 
-    A cluster that empties is re-seeded with the point farthest from its own center, so every
-    cluster ends with at least one point (for ``k <= len(points)``). Deterministic given the
+    Stops once no point changes cluster or the centers move less than ``tolerance`` x the
+    points' mean per-dimension variance in total squared distance (scikit-learn's rule and
+    default). A cluster that empties is re-seeded with the point farthest from its own center
+    (one that coincides with other points may stay empty). Deterministic given the
     generator's state.
     """
     centers = points[kmeans_plus_plus_seeds(points, k, generator)].clone()
     assignments, squared = nearest_centers(points, centers, chunk)
+    threshold = tolerance * float(points.var(dim=0).mean()) if len(points) > 1 else 0.0
     done = 0
     while done < iterations:
         done += 1
+        previous_centers = centers.clone()
         # 1. Means of the assigned points (index_add, no per-cluster Python loop).
         sums = torch.zeros_like(centers).index_add_(0, assignments, points)
         sizes = torch.bincount(assignments, minlength=k)
@@ -98,9 +103,11 @@ def kmeans(
         if len(empty):
             farthest = torch.argsort(squared, descending=True, stable=True)[: len(empty)]
             centers[empty] = points[farthest]
-        # 3. Reassign; stop once nothing moves.
+        # 3. Reassign; stop once nothing moves (or the centers barely do).
         previous = assignments
         assignments, squared = nearest_centers(points, centers, chunk)
         if len(empty) == 0 and torch.equal(previous, assignments):
+            break
+        if len(empty) == 0 and float((centers - previous_centers).square().sum()) <= threshold:
             break
     return Clustering(centers, assignments, done)
