@@ -62,6 +62,7 @@ class RunConfig:
     data_dir: str | None = None  # where dataset files live; None: defaults and Debian's copy
     strategy: str = "entropy"  # registered strategy name
     strategy_options: dict[str, str] = field(default_factory=dict)  # key=value per strategy
+    initial_strategy: str = "random"  # draws the initial set: random (uniform) or cold-start
     oracle: str = "perfect"  # oracle spec, see `palsim list oracles`
     seed: int = 0  # run seed: pool, initial set, model init, augmentation, strategy
     noise_seed: int | None = None  # oracle noise seed; None: same number as seed
@@ -174,7 +175,7 @@ def check_values(config: RunConfig) -> None:
         parse_class_choice(config.exclude_classes)
     if config.name is not None:
         check_run_name(config.name)
-    for key in ("dataset", "strategy", "oracle", "model", "out"):
+    for key in ("dataset", "strategy", "initial_strategy", "oracle", "model", "out"):
         if not getattr(config, key).strip():
             raise ValueError(f"{_option(key)} must not be empty")
 

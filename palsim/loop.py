@@ -31,6 +31,7 @@ from palsim.events import (
     run_started_event,
     warning_event,
 )
+from palsim.initial_draw import draw_initial
 from palsim.models import build_model, channel_stats, choose_model
 from palsim.relabel import reask_count, reask_labeled
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
@@ -61,6 +62,7 @@ class Study:
     excluded_classes: list[int]  # classes kept out of the initial set (novel-class study)
     reasks: int = 0  # labels re-asked per cycle, out of ``budget`` (the rest are new samples)
     oracle_notes: list[str] = field(default_factory=list)  # e.g. the reference's test accuracy
+    initial_strategy: Strategy | None = None  # draws the initial set; None: uniform (seeded)
 
 
 @dataclass
@@ -91,6 +93,8 @@ class CycleInputs:
     mean: list[float]  # per-channel mean of the training images, for the model's Normalize
     std: list[float]  # per-channel std of the training images
     settings: TrainSettings  # how the task model is trained and evaluated
+    #: What strategies compute once per run (QueryContext.run_cache), the initial draw's too.
+    run_cache: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_sizes(pool_size: int, initial: int, budget: int, cycles: int) -> None:
@@ -184,13 +188,32 @@ def evaluation_split(
     return images.to(device), labels.to(device)
 
 
-def initial_state(study: Study, pool_labels: np.ndarray) -> tuple[LoopState, Event]:
-    """Draw the initial labeled set (outside any excluded classes) and have the oracle label it."""
-    rng = numpy_rng(study.config.seed, 0, "initial")
+def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
+    """Draw the initial labeled set (outside any excluded classes) and have the oracle label it:
+    uniformly from the seed, or by ``study.initial_strategy``."""
+    pool_labels = inputs.pool_labels
     allowed = np.flatnonzero(~np.isin(pool_labels, study.excluded_classes))
     if len(allowed) < study.initial:
         raise ValueError(f"only {len(allowed)} pool samples lie outside the excluded classes")
-    chosen = np.sort(rng.choice(allowed, size=study.initial, replace=False))
+    if study.initial_strategy is None:
+        rng = numpy_rng(study.config.seed, 0, "initial")
+        chosen = np.sort(rng.choice(allowed, size=study.initial, replace=False))
+    else:
+        model = (inputs.model_name, study.dataset.num_classes, inputs.mean, inputs.std)
+        selection = draw_initial(
+            study.initial_strategy,
+            inputs.pool_images,
+            allowed,
+            study.initial,
+            model,
+            inputs.settings,
+            study.config.seed,
+            study.config.preset,
+            inputs.run_cache,
+        )
+        allowed_positions = torch.from_numpy(allowed)
+        name = study.config.initial_strategy
+        chosen = np.sort(check_selection(selection, allowed_positions, study.initial, name))
     fields = annotate(study, chosen, pool_labels, cycle=-1)
     state = LoopState(0, chosen.tolist(), fields["oracle_labels"], who_answered(fields))
     state.total_label_cost = fields["cost"]
@@ -281,9 +304,12 @@ def run_study(
         config.augment,
         config.min_steps or 0,
     )
+    inputs = CycleInputs(
+        pool_images, pool_labels, test_images, test_labels, model_name, mean, std, settings
+    )
     initial_fields: Event | None = None
     if state is None:
-        state, initial_fields = initial_state(study, pool_labels)
+        state, initial_fields = initial_state(study, inputs)
     else:
         items = study.pool_indices[state.labeled]
         study.oracle.remember(items, np.array(state.labels), state.annotators)
@@ -307,9 +333,6 @@ def run_study(
     if initial_fields is not None:
         # After the initial answers are logged: a run killed before this point starts over.
         checkpoint(state)
-    inputs = CycleInputs(
-        pool_images, pool_labels, test_images, test_labels, model_name, mean, std, settings
-    )
     import_optimizer_dependencies()  # a one-time import, kept out of cycle 0's train time
     for cycle in range(state.next_cycle, config.cycles):
         with precision(config.precision):
@@ -376,7 +399,7 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         started = time.perf_counter()
         new_count = study.budget - study.reasks
         emit(phase_event(cycle=cycle, phase="query", detail=config.strategy))
-        context = make_context(study, cycle, pool_images, labeled, labels, model, settings, emit)
+        context = make_context(study, cycle, pool_images, labeled, labels, model, inputs, emit)
         context.auxiliary = auxiliary
         with seeded(derive_seed(seed, cycle, "strategy-torch")):
             selection = study.strategy.select(context, new_count)
@@ -512,7 +535,7 @@ def make_context(
     labeled: torch.Tensor,
     labels: torch.Tensor,
     model: torch.nn.Module,
-    settings: TrainSettings,
+    inputs: CycleInputs,
     emit: Emit,
 ) -> QueryContext:
     mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
@@ -530,7 +553,9 @@ def make_context(
         device=study.device,
         generator=generator,
         seed=seed,
-        train=settings,
+        train=inputs.settings,
         preset=study.config.preset,
         emit=emit,
+        run_seed=study.config.seed,
+        run_cache=inputs.run_cache,
     )

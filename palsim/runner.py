@@ -87,6 +87,7 @@ def check(config: RunConfig) -> tuple[Resolved, Strategy]:
     if config.dataset not in DATASETS:  # plain names and prefix forms (imagefolder:PATH)
         DATASETS.get(config.dataset)  # raises, naming the valid choices
     strategy = load_all().get(config.strategy)(config.strategy_options)
+    initial_strategy(config.initial_strategy)
     if config.model != "auto":
         MODELS.get(config.model)
     if config.precision not in PRECISIONS:
@@ -94,6 +95,24 @@ def check(config: RunConfig) -> tuple[Resolved, Strategy]:
         raise ValueError(f"unknown precision {config.precision!r}; choose one of: {choices}")
     check_oracle_spec(config.oracle)
     return resolved, strategy
+
+
+def initial_strategy(name: str) -> Strategy | None:
+    """The strategy that draws the initial set (default options); None for ``random``, the
+    loop's seeded uniform draw. Raises ValueError unless ``name`` is a cold-start strategy."""
+    if name == "random":
+        return None
+    registry = load_all()
+    valid = [entry for entry in registry.names() if registry.get(entry).cold_start]
+    choices = ", ".join(["random", *sorted(entry for entry in valid if entry != "random")])
+    if name not in registry:
+        raise ValueError(f"unknown --initial-strategy {name!r}; choose one of: {choices}")
+    if not registry.get(name).cold_start:
+        raise ValueError(
+            f"--initial-strategy {name}: needs labels or a trained task model; "
+            f"choose one of: {choices}"
+        )
+    return registry.get(name)()
 
 
 def check_out(out: Path) -> None:
@@ -141,6 +160,7 @@ def prepare(
         dataset = load_dataset(config.dataset, data_dir)
         oracle = oracles.parse(config.oracle, dataset.num_classes)
         study = make_study(resolved, dataset, oracle, strategy, torch.device(resolved.device))
+        study.initial_strategy = initial_strategy(config.initial_strategy)
         noise_seed = resolved.config.noise_seed
         assert noise_seed is not None  # set by resolve
         notes = supply_inputs(oracle, dataset, noise_seed, torch.device(resolved.device))

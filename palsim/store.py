@@ -87,6 +87,8 @@ def run_name(config: dict[str, Any]) -> str:
     spec) keeps its start and ends with a checksum of the whole, so it stays distinct.
     """
     raw = f"{config['dataset']}-{config['strategy']}-{config['oracle']}-s{config['seed']}"
+    if config.get("initial_strategy", "random") != "random":
+        raw += f"-init-{config['initial_strategy']}"
     if config.get("relabel", "none") != "none":
         raw += f"-relabel-{config['relabel']}{config.get('relabel_share')}"
     name = re.sub(r"[^A-Za-z0-9._+-]+", "_", raw).lstrip(".") or "run"

@@ -14,7 +14,7 @@ LAYERS = [
     ("palsim.cli", "palsim.__main__"),
     ("tui", "palsim.sweep", "palsim.report"),
     ("palsim.runner",),
-    ("palsim.loop", "palsim.oracle_inputs", "palsim.reference"),
+    ("palsim.loop", "palsim.initial_draw", "palsim.oracle_inputs", "palsim.reference"),
     ("palsim.strategies", "palsim.relabel", "palsim.diagnostics"),
     ("palsim.train", "palsim.auxiliary"),
     ("palsim.models", "palsim.datasets"),

@@ -69,10 +69,12 @@ def list_datasets() -> None:
 
 @list_app.command("strategies")
 def list_strategies() -> None:
-    """List the query strategies. Example: palsim list strategies"""
+    """List the query strategies, each with its reference. Example: palsim list strategies"""
     from palsim.strategies import load_all
 
-    print_rows(load_all().describe())
+    registry = load_all()
+    rows = registry.describe()
+    print_rows(rows, [f"reference: {registry.get(name).reference}" for name, _ in rows])
 
 
 @list_app.command("oracles")
@@ -91,10 +93,13 @@ def list_models() -> None:
     print_rows(MODELS.describe())
 
 
-def print_rows(rows: list[tuple[str, str]]) -> None:
+def print_rows(rows: list[tuple[str, str]], second_lines: list[str] | None = None) -> None:
+    """One row per entry, descriptions aligned; ``second_lines`` go below them, indented."""
     width = max(len(name) for name, _ in rows)
-    for name, description in rows:
+    for index, (name, description) in enumerate(rows):
         print(f"{name.ljust(width)}  {description}")
+        if second_lines is not None:
+            print(f"{' ' * width}  {second_lines[index]}")
 
 
 @oracles_app.command("show")

@@ -54,6 +54,12 @@ STUDY_OPTIONS = (
         "Strategy setting key=value (repeatable), see docs/strategies.md.",
     ),
     StudyOption(
+        "initial_strategy",
+        str,
+        ("--initial-strategy",),
+        "Draws the initial set: random | typiclust | probcover [random].",
+    ),
+    StudyOption(
         "preset", choice(PRESET_CHOICES), (), "Sizes and schedule; auto: paper on a GPU [auto]."
     ),
     StudyOption("initial", str, (), "Initial labeled set: fraction (0.1) or count (500)."),

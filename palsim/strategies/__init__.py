@@ -16,7 +16,9 @@ def load_all() -> Registry[type[Strategy]]:
         coreset,
         learning_loss,
         pal,
+        probcover,
         random,
+        typiclust,
         uncertainty,
         vaal,
     )

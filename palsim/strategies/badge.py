@@ -101,6 +101,8 @@ class BadgeStrategy(Strategy):
     Diverse, Uncertain Gradient Lower Bounds (ICLR 2020), arXiv 1906.03671.
     """
 
+    reference = "Ash, Zhang, Krishnamurthy, Langford, Agarwal, ICLR 2020, arXiv 1906.03671"
+
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         # 1. Penultimate features and class probabilities of the unlabeled pool.
         features = embed(ctx.model, ctx.pool_images[ctx.unlabeled], ctx.train.eval_batch_size)

@@ -104,6 +104,8 @@ class BaldStrategy(MCDropoutStrategy):
     (ICML 2017), arXiv 1703.02910; Houlsby et al., BALD (2011), arXiv 1112.5745.
     """
 
+    reference = "Gal, Islam, Ghahramani, ICML 2017, arXiv 1703.02910"
+
     score = staticmethod(bald_score)
 
 
@@ -115,6 +117,8 @@ class DbalStrategy(BaldStrategy):
     (ICML 2017), arXiv 1703.02910.
     """
 
+    reference = "Gal, Islam, Ghahramani, ICML 2017, arXiv 1703.02910"
+
 
 @STRATEGIES.register("var-ratio", "MC-dropout variation ratio: disagreement of the passes' votes")
 class VariationRatioStrategy(MCDropoutStrategy):
@@ -123,5 +127,7 @@ class VariationRatioStrategy(MCDropoutStrategy):
     References: Freeman, Elementary Applied Statistics (1965); Gal, Islam, Ghahramani, Deep
     Bayesian Active Learning with Image Data (ICML 2017), arXiv 1703.02910.
     """
+
+    reference = "Freeman (1965); Gal, Islam, Ghahramani, ICML 2017, arXiv 1703.02910"
 
     score = staticmethod(variation_ratio)

@@ -44,6 +44,10 @@ class QueryContext:
     emit: Callable[[Event], None] = lambda event: None  # progress events (phase, epoch)
     #: The strategy's own objective, trained with ``model`` (None unless it supplied one).
     auxiliary: AuxiliaryObjective | None = None
+    run_seed: int = 0  # the run's seed, for what a strategy computes once per run
+    #: What a strategy computes once per run (a pool embedding), keyed by what it depends on;
+    #: one dict for the whole run, shared by the initial draw and every cycle.
+    run_cache: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,11 @@ class Strategy(ABC):
     Options: ClassVar[type] = NoOptions
     #: Dropout before the task model's linear head (MC-dropout strategies set it above 0).
     task_dropout: ClassVar[float] = 0.0
+    #: Short citation shown by `palsim list strategies` (the docstring has the full one).
+    reference: ClassVar[str] = ""
+    #: Chooses well without labels or a trained task model: may draw the initial labeled set
+    #: (``--initial-strategy``), where ``ctx.labeled`` is empty and ``ctx.model`` untrained.
+    cold_start: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: Any = parse_options(self.Options, options or {})

@@ -93,6 +93,8 @@ class CoresetStrategy(Strategy):
     Core-Set Approach (ICLR 2018), arXiv 1708.00489.
     """
 
+    reference = "Sener and Savarese, ICLR 2018, arXiv 1708.00489"
+
     Options = CoresetOptions
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:

@@ -238,6 +238,8 @@ class PalStrategy(Strategy):
     arXiv 2010.15947.
     """
 
+    reference = "Bhatnagar, Goyal, Tank, Sethi, BMVC 2021, arXiv 2010.15947"
+
     Options = PalOptions
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:

@@ -16,6 +16,9 @@ class RandomStrategy(Strategy):
     Literature Survey (2009).
     """
 
+    reference = "Settles, Active Learning Literature Survey (2009)"
+    cold_start = True
+
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         order = torch.randperm(len(ctx.unlabeled), generator=ctx.generator)[:budget]
         return Selection(indices=ctx.unlabeled[order.to(ctx.unlabeled.device)])

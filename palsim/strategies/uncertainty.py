@@ -45,6 +45,8 @@ class EntropyStrategy(UncertaintyStrategy):
     References: Shannon entropy for AL, Settles, Active Learning Literature Survey (2009).
     """
 
+    reference = "Settles, Active Learning Literature Survey (2009)"
+
     score = staticmethod(entropy_score)
 
 
@@ -54,6 +56,8 @@ class MarginStrategy(UncertaintyStrategy):
 
     References: Scheffer, Decomain, Wrobel, Active Hidden Markov Models (IDA 2001).
     """
+
+    reference = "Scheffer, Decomain, Wrobel, Active Hidden Markov Models (IDA 2001)"
 
     score = staticmethod(margin_score)
 
@@ -65,5 +69,7 @@ class LeastConfidenceStrategy(UncertaintyStrategy):
     References: Culotta and McCallum, Reducing Labeling Effort for Structured Prediction
     Tasks (AAAI 2005).
     """
+
+    reference = "Culotta and McCallum, AAAI 2005"
 
     score = staticmethod(least_confidence_score)

@@ -144,6 +144,8 @@ class VaalStrategy(Strategy):
     (ICCV 2019), arXiv 1904.00370.
     """
 
+    reference = "Sinha, Ebrahimi, Darrell, ICCV 2019, arXiv 1904.00370"
+
     Options = VaalOptions
 
     def sizes(self, ctx: QueryContext) -> tuple[tuple[int, ...], int, int, int]:

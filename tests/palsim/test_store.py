@@ -61,6 +61,9 @@ def test_reopen_starts_a_new_line_after_a_truncated_event(tmp_path) -> None:
 def test_derived_run_names_fit_a_folder_name_and_stay_distinct() -> None:
     config = {"dataset": "fashion-mnist", "strategy": "pal", "oracle": "noisy:0.2", "seed": 1}
     assert run_name(config) == "fashion-mnist-pal-noisy_0.2-s1"
+    assert run_name({**config, "initial_strategy": "random"}) == run_name(config)
+    cold = {**config, "initial_strategy": "typiclust"}
+    assert run_name(cold) == "fashion-mnist-pal-noisy_0.2-s1-init-typiclust"
     deep = {**config, "dataset": "imagefolder:/data/" + "a" * 300}
     other = {**config, "dataset": "imagefolder:/data/" + "a" * 299 + "b"}
     assert len(run_name(deep)) == 200 and run_name(deep).startswith("imagefolder_data_aaa")
