@@ -1,0 +1,1 @@
+"""Semantic segmentation as a second task type: metrics, models, training, oracle answers."""
