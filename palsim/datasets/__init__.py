@@ -26,10 +26,10 @@ from palsim.datasets.image_folders import load_imagefolder
 # Importing the loaders registers them, the published datasets first (the listing order).
 __all__ = [
     "DATASETS",
-    "Dataset",
-    "DatasetNotFound",
     "IGNORE_INDEX",
     "TASKS",
+    "Dataset",
+    "DatasetNotFound",
     "dataset_task",
     "from_numpy",
     "load_dataset",

@@ -103,10 +103,15 @@ def dataset_task(name: str) -> str:
     """The task a registered dataset declares, known before its files are read.
 
     A loader of a segmentation dataset carries ``task = "segmentation"``; every other loader
-    (and every prefix form) is a classification dataset.
+    (and every prefix form, whose argument is checked when it loads) is a classification
+    dataset. Raises ValueError naming the valid choices for an unknown name.
     """
-    loader = DATASETS.get(name)
-    return str(getattr(loader, "task", "classification"))
+    if name in DATASETS.names():
+        return str(getattr(DATASETS.get(name), "task", "classification"))
+    if name in DATASETS:
+        return "classification"
+    DATASETS.get(name)  # raises, naming the valid choices
+    raise AssertionError("unreachable: Registry.get raises for unknown names")
 
 
 def from_numpy(

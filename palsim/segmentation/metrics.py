@@ -22,9 +22,7 @@ def confusion_matrix(
     predictions = predictions.long().flatten()
     counted = truth != IGNORE_INDEX
     pairs = truth[counted] * num_classes + predictions[counted]
-    return torch.bincount(pairs, minlength=num_classes * num_classes).view(
-        num_classes, num_classes
-    )
+    return torch.bincount(pairs, minlength=num_classes * num_classes).view(num_classes, num_classes)
 
 
 def iou_per_class(confusion: torch.Tensor) -> list[float | None]:

@@ -48,9 +48,14 @@ class SmallFCN(SegmentationModel):
         self.normalize = Normalize(mean, std)
         self.stem = conv_bn(in_channels, width)
         self.down = nn.Sequential(
-            nn.MaxPool2d(2), conv_bn(width, 2 * width), nn.MaxPool2d(2), conv_bn(2 * width, 4 * width)
+            nn.MaxPool2d(2),
+            conv_bn(width, 2 * width),
+            nn.MaxPool2d(2),
+            conv_bn(2 * width, 4 * width),
         )
-        self.reduce = nn.Sequential(nn.Conv2d(4 * width, width, 1, bias=False), nn.BatchNorm2d(width))
+        self.reduce = nn.Sequential(
+            nn.Conv2d(4 * width, width, 1, bias=False), nn.BatchNorm2d(width)
+        )
         # 1x1: the fine features say "ink here", the upsampled ones which item; mixing them
         # needs no neighbourhood, and a 3x3 conv at full resolution would double the cost.
         self.refine = nn.Sequential(
@@ -86,3 +91,21 @@ def _small_fcn(
     in_channels: int, num_classes: int, mean: list[float], std: list[float]
 ) -> SegmentationModel:
     return SmallFCN(in_channels, num_classes, mean, std)
+
+
+def build_segmenter(
+    name: str, in_channels: int, num_classes: int, mean: list[float], std: list[float]
+) -> SegmentationModel:
+    """A freshly initialised registered segmentation model (seed torch first)."""
+    return SEGMENTATION_MODELS.get(name)(in_channels, num_classes, mean, std)
+
+
+def choose_segmenter(name: str, image_shape: tuple[int, int, int], preset: str) -> str:
+    """Resolve ``auto``: the small FCN on small images or the CPU preset, else DeepLabV3."""
+    if name != "auto":
+        SEGMENTATION_MODELS.get(name)
+        return name
+    _, height, _ = image_shape
+    if height <= 64 or preset == "quick" or "deeplabv3-mobilenet" not in SEGMENTATION_MODELS:
+        return "small-fcn"
+    return "deeplabv3-mobilenet"

@@ -25,7 +25,9 @@ class QueryContext:
     """Everything a strategy may look at when it chooses samples.
 
     Indices are positions in the pool (``pool_images``). ``labels`` are the oracle's answers
-    for ``labeled`` and may be wrong; the pool's true labels are deliberately absent.
+    for ``labeled`` and may be wrong; the pool's true labels are deliberately absent. In a
+    segmentation study ``model`` gives per-pixel logits ``(B, K, H, W)`` and ``labels`` are
+    the answered masks' largest classes.
     """
 
     cycle: int  # 0-based AL cycle
@@ -68,6 +70,9 @@ class Strategy(ABC):
     Options: ClassVar[type] = NoOptions
     #: Dropout before the task model's linear head (MC-dropout strategies set it above 0).
     task_dropout: ClassVar[float] = 0.0
+    #: The task types (palsim.datasets.TASKS) the strategy can query for; others are refused
+    #: before any data is loaded.
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: Any = parse_options(self.Options, options or {})

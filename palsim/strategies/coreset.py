@@ -94,6 +94,7 @@ class CoresetStrategy(Strategy):
     """
 
     Options = CoresetOptions
+    tasks = ("classification", "segmentation")  # segmentation: pooled per-image features
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         if self.options.chunk < 1:

@@ -16,6 +16,8 @@ class RandomStrategy(Strategy):
     Literature Survey (2009).
     """
 
+    tasks = ("classification", "segmentation")
+
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         order = torch.randperm(len(ctx.unlabeled), generator=ctx.generator)[:budget]
         return Selection(indices=ctx.unlabeled[order.to(ctx.unlabeled.device)])
