@@ -89,7 +89,7 @@ def check(config: RunConfig) -> tuple[Resolved, Strategy]:
     strategy_type = load_all().get(config.strategy)
     strategy = strategy_type(config.strategy_options)
     if task not in strategy_type.tasks:
-        able = ", ".join(name for name in STRATEGIES.names() if task in STRATEGIES.get(name).tasks)
+        able = ", ".join(sorted(n for n in STRATEGIES.names() if task in STRATEGIES.get(n).tasks))
         raise ValueError(
             f"strategy {config.strategy!r} cannot query for {task} ({config.dataset} is a "
             f"{task} dataset); choose one of: {able}"
