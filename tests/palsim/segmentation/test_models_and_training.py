@@ -54,3 +54,17 @@ def test_training_fits_a_learnable_mask_and_scores_follow() -> None:
     assert int(confusion.diagonal().sum()) / int(confusion.sum()) > 0.95
     scores = score_pool(model, images, 4, entropy_score)
     assert scores.shape == (16,)
+
+
+def test_deeplab_takes_grey_images_and_says_how_it_started(capsys) -> None:
+    from palsim.segmentation.deeplab import cached_imagenet_weights
+    from palsim.segmentation.models import build_segmenter
+
+    torch.manual_seed(0)
+    model = build_segmenter("deeplabv3-mobilenet", 1, 4, [0.5], [0.25]).eval()
+    start = "ImageNet weights from the torch cache" if cached_imagenet_weights() else "from scratch"
+    assert capsys.readouterr().err == f"deeplabv3-mobilenet: backbone {start}\n"
+    images = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        assert model(images).shape == (2, 4, 64, 64)
+        assert model.embed(images).shape == (2, 960)
