@@ -11,12 +11,14 @@ Events, in the order a run emits them:
   ``class_names``, ``pool_size``, ``test_size``, ``device``, ``model`` (the task model),
   ``excluded_classes``, ``resumed_from`` (cycle or null), ``initial`` (the initial set's
   ``query``-style fields, or null when resumed), ``oracle_notes`` (lines about the oracle's
-  inputs, e.g. a reference classifier's test accuracy).
+  inputs, e.g. a reference classifier's test accuracy), ``task`` (``classification`` or
+  ``segmentation``; absent in older logs: classification).
 - ``cycle_started``: ``cycle``, ``labeled``.
 - ``phase``: ``cycle``, ``phase`` (``train``, ``evaluate``, ``query``, ``annotate``, or a
   strategy's own phase such as ``scorer``), ``detail`` (free text).
 - ``epoch``: ``cycle``, ``phase``, ``epoch`` (1-based), ``epochs``, ``loss``.
-- ``evaluated``: ``cycle``, ``labeled``, ``test_accuracy``.
+- ``evaluated``: ``cycle``, ``labeled``, ``test_accuracy`` (classification) or
+  ``test_miou``, ``test_pixel_accuracy``, ``test_iou_per_class`` (segmentation).
 - ``query``: ``cycle``, ``indices``, ``true_labels``, ``oracle_labels``, ``annotators``
   (per item, who answered: an annotator id, voters joined by ``+``, or null for a single
   oracle), ``answers`` (every individual answer, ``[item, annotator, label]``, re-asks
@@ -24,9 +26,13 @@ Events, in the order a run emits them:
   dict: ``min``, ``max``, ``mean``, ``std``, ``histogram`` {``edges``, ``counts``} of the
   selected samples' scores, or null when the strategy has none), and, with ``--relabel``,
   ``relabel``: ``indices``, ``true_labels``, ``labels_before``, ``labels_after``,
-  ``annotators``, ``answers``, ``cost`` of the labels re-asked.
+  ``annotators``, ``answers``, ``cost`` of the labels re-asked. Segmentation: an item's
+  label is the largest non-background class of its mask, and the event adds ``mask_rates``
+  (the mask oracle's realised rates) and ``pixel_counts`` (answered pixels per class).
 - ``cycle_finished``: ``record``, one entry of summary.json's ``cycles``: ``cycle``,
-  ``labeled`` (size of the labeled set the model was trained on), ``test_accuracy``,
+  ``labeled`` (size of the labeled set the model was trained on), ``test_accuracy`` (or,
+  segmentation, ``test_miou``, ``test_pixel_accuracy``, ``test_iou_per_class``, and
+  ``noisy_pixels``, ``pixel_noise_rate``, ``query_mask_rates``; docs/formats.md),
   ``noisy_labels`` (labeled samples whose oracle label differs from the true label),
   ``noise_rate`` (noisy_labels / labeled, the realised rate), ``queried`` (samples queried at
   the end of this cycle; 0 in the last cycle), ``query_noisy`` (wrong answers among them),
@@ -154,10 +160,9 @@ def epoch_event(
     )
 
 
-def evaluated_event(*, cycle: int, labeled: int, test_accuracy: float, **extra: Any) -> Event:
-    return make_event(
-        EventName.EVALUATED, cycle=cycle, labeled=labeled, test_accuracy=test_accuracy, **extra
-    )
+def evaluated_event(*, cycle: int, labeled: int, **metrics: Any) -> Event:
+    """The test metrics: ``test_accuracy`` (classification) or ``test_miou``, ... (segmentation)."""
+    return make_event(EventName.EVALUATED, cycle=cycle, labeled=labeled, **metrics)
 
 
 def query_event(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from oracles import Answer, Oracle
+from oracles import Answer, MaskOracle, Oracle
 from palsim.config import Resolved, RunConfig
 from palsim.datasets import Dataset
 from palsim.diagnostics import chance_warning, fit_on_labels
@@ -35,6 +35,10 @@ from palsim.initial_draw import draw_initial
 from palsim.models import build_model, channel_stats, choose_model
 from palsim.relabel import reask_count, reask_labeled
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
+from palsim.segmentation.answers import ask_masks, wrong_pixels
+from palsim.segmentation.metrics import segmentation_metrics
+from palsim.segmentation.models import build_segmenter, choose_segmenter
+from palsim.segmentation.train import evaluate_confusion, train_segmenter
 from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
 from palsim.train import (
     PRECISIONS,
@@ -53,7 +57,7 @@ class Study:
 
     config: RunConfig
     dataset: Dataset
-    oracle: Oracle
+    oracle: Oracle | MaskOracle  # a MaskOracle answers the masks of a segmentation dataset
     strategy: Strategy
     device: torch.device
     pool_indices: np.ndarray  # training-split index of each pool position
@@ -76,9 +80,12 @@ class LoopState:
     records: list[dict[str, Any]] = field(default_factory=list)
     total_label_cost: float = 0.0  # every answer paid for so far, the initial set included
     answers: list[list[Any]] = field(default_factory=list)  # every [item, annotator, label]
+    # Segmentation: the answered masks of ``labeled`` (uint8, on the device). Not saved: a
+    # resumed run asks the oracle again, which answers the same (see replay_masks).
+    masks: torch.Tensor | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {key: value for key, value in self.__dict__.items() if key != "masks"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class CycleInputs:
     pool_labels: np.ndarray  # true label of each pool position
     test_images: torch.Tensor  # uint8 clean test split (or its fixed subset), on the device
     test_labels: torch.Tensor  # their labels, on the device
+    test_masks: torch.Tensor | None  # segmentation: their uint8 masks, on the device
     model_name: str  # the registered task model
     mean: list[float]  # per-channel mean of the training images, for the model's Normalize
     std: list[float]  # per-channel std of the training images
@@ -133,7 +141,11 @@ def choose_pool(num_train: int, pool_size: int | None, seed: int) -> np.ndarray:
 
 
 def make_study(
-    resolved: Resolved, dataset: Dataset, oracle: Oracle, strategy: Strategy, device: torch.device
+    resolved: Resolved,
+    dataset: Dataset,
+    oracle: Oracle | MaskOracle,
+    strategy: Strategy,
+    device: torch.device,
 ) -> Study:
     """Resolve sizes and class lists against the data and check that the study fits."""
     config = resolved.config
@@ -148,8 +160,13 @@ def make_study(
     pool = choose_pool(len(dataset.train_labels), config.pool_size, config.seed)
     initial = resolved.initial.count(len(pool))
     budget = resolved.budget.count(len(pool))
+    if isinstance(oracle, MaskOracle) and config.relabel != "none":
+        raise ValueError(
+            f"--relabel {config.relabel}: re-asking is for classification labels; a mask oracle's "
+            "answer is fixed"
+        )
     reasks = reask_count(config.relabel, config.relabel_share, budget) if config.cycles > 1 else 0
-    if reasks and len(oracle.annotator_profiles()) < 2:
+    if reasks and not isinstance(oracle, MaskOracle) and len(oracle.annotator_profiles()) < 2:
         raise ValueError(
             f"--relabel {config.relabel} needs an oracle with several annotators (for example "
             f"annotators:3:0.3); {config.oracle!r} has one, whose answer is fixed"
@@ -177,15 +194,17 @@ def make_study(
 
 def evaluation_split(
     dataset: Dataset, size: int | None, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The clean test split on the device, or a subset that is the same for every run seed."""
-    images, labels = dataset.test_images, dataset.test_labels
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The clean test split on the device (images, labels, masks or None), or a subset that
+    is the same for every run seed."""
+    images, labels, masks = dataset.test_images, dataset.test_labels, dataset.test_masks
     if size is not None and size < len(labels):
         keep = torch.from_numpy(
             np.sort(numpy_rng(0, 0, "test").choice(len(labels), size, replace=False))
         )
         images, labels = images[keep], labels[keep]
-    return images.to(device), labels.to(device)
+        masks = None if masks is None else masks[keep]
+    return images.to(device), labels.to(device), None if masks is None else masks.to(device)
 
 
 def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
@@ -214,8 +233,9 @@ def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
         allowed_positions = torch.from_numpy(allowed)
         name = study.config.initial_strategy
         chosen = np.sort(check_selection(selection, allowed_positions, study.initial, name))
-    fields = annotate(study, chosen, pool_labels, cycle=-1)
+    fields, masks = annotate(study, chosen, pool_labels, cycle=-1)
     state = LoopState(0, chosen.tolist(), fields["oracle_labels"], who_answered(fields))
+    state.masks = None if masks is None else masks.to(study.device)
     state.total_label_cost = fields["cost"]
     state.answers = list(fields["answers"])
     return state, fields
@@ -223,13 +243,17 @@ def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
 
 def annotate(
     study: Study, positions: np.ndarray, pool_labels: np.ndarray, cycle: int
-) -> dict[str, Any]:
-    """Ask the oracle for the labels of pool ``positions``: the ``query`` event's fields."""
+) -> tuple[dict[str, Any], torch.Tensor | None]:
+    """Ask the oracle about pool ``positions``: the ``query`` event's fields, and for a
+    segmentation study the answered masks (uint8, on the CPU; else None)."""
     assert study.config.noise_seed is not None
     items = study.pool_indices[positions]
     true = pool_labels[positions]
-    reply = study.oracle.annotate(items, true, numpy_rng(study.config.noise_seed, cycle, "oracle"))
-    return {
+    rng = numpy_rng(study.config.noise_seed, cycle, "oracle")
+    if isinstance(study.oracle, MaskOracle):
+        return annotate_masks(study.oracle, study.dataset, items, rng)
+    reply = study.oracle.annotate(items, true, rng)
+    fields = {
         "indices": items.tolist(),
         "true_labels": true.tolist(),
         "oracle_labels": reply.labels.tolist(),
@@ -237,6 +261,46 @@ def annotate(
         "answers": [[a.item, a.annotator, a.label] for a in reply.answers],
         "cost": reply.cost,
     }
+    return fields, None
+
+
+def annotate_masks(
+    oracle: MaskOracle, dataset: Dataset, items: np.ndarray, rng: np.random.Generator
+) -> tuple[dict[str, Any], torch.Tensor]:
+    """The masks of training-split ``items``; each item's label is its masks' largest class."""
+    assert dataset.train_masks is not None  # a MaskOracle is built for masked datasets only
+    true_masks = dataset.train_masks[torch.from_numpy(items)].numpy()
+    reply = ask_masks(oracle, true_masks, dataset.num_classes, rng)
+    given = reply.given_labels.tolist()
+    fields = {
+        "indices": items.tolist(),
+        "true_labels": reply.true_labels.tolist(),
+        "oracle_labels": given,
+        "annotators": None,
+        "answers": [[int(i), "oracle", y] for i, y in zip(items, given, strict=True)],
+        "cost": float(len(items)),  # one mask, one unit
+        "mask_rates": reply.rates,
+        "pixel_counts": reply.pixel_counts,
+    }
+    return fields, torch.from_numpy(reply.masks)
+
+
+def replay_masks(study: Study, state: LoopState, pool_labels: np.ndarray) -> torch.Tensor:
+    """The masks of a resumed run's labeled set, asked again in the order first asked
+    (initial set, then each query): the same generators give the same masks."""
+    assert study.config.cycles is not None
+    parts = [(-1, 0, study.initial)]
+    for cycle in range(min(state.next_cycle, study.config.cycles - 1)):
+        start = study.initial + cycle * study.budget
+        parts.append((cycle, start, start + study.budget))
+    masks = []
+    for cycle, start, end in parts:
+        positions = np.array(state.labeled[start:end])
+        fields, answered = annotate(study, positions, pool_labels, cycle)
+        if fields["oracle_labels"] != state.labels[start:end] or answered is None:
+            raise ValueError(f"the oracle's masks for cycle {cycle} differ from the checkpoint")
+        masks.append(answered)
+    return torch.cat(masks).to(study.device)
 
 
 def who_answered(fields: dict[str, Any]) -> list[str | None]:
@@ -293,9 +357,12 @@ def run_study(
     assert config.learning_rate is not None
     pool_labels = dataset.train_labels.numpy()[study.pool_indices]
     pool_images = dataset.train_images[torch.from_numpy(study.pool_indices)].to(device)
-    test_images, test_labels = evaluation_split(dataset, config.test_size, device)
+    test_images, test_labels, test_masks = evaluation_split(dataset, config.test_size, device)
     mean, std = channel_stats(dataset.train_images)
-    model_name = choose_model(config.model, dataset.image_shape, config.preset)
+    if dataset.task == "segmentation":
+        model_name = choose_segmenter(config.model, dataset.image_shape, config.preset)
+    else:
+        model_name = choose_model(config.model, dataset.image_shape, config.preset)
     settings = TrainSettings(
         config.epochs,
         config.batch_size,
@@ -305,11 +372,21 @@ def run_study(
         config.min_steps or 0,
     )
     inputs = CycleInputs(
-        pool_images, pool_labels, test_images, test_labels, model_name, mean, std, settings
+        pool_images,
+        pool_labels,
+        test_images,
+        test_labels,
+        test_masks,
+        model_name,
+        mean,
+        std,
+        settings,
     )
     initial_fields: Event | None = None
     if state is None:
         state, initial_fields = initial_state(study, inputs)
+    elif isinstance(study.oracle, MaskOracle):
+        state.masks = replay_masks(study, state, pool_labels)
     else:
         items = study.pool_indices[state.labeled]
         study.oracle.remember(items, np.array(state.labels), state.annotators)
@@ -324,6 +401,7 @@ def run_study(
             test_size=len(test_labels),
             device=str(device),
             model=model_name,
+            task=dataset.task,
             excluded_classes=study.excluded_classes,
             resumed_from=state.next_cycle if initial_fields is None else None,
             initial=initial_fields,
@@ -359,42 +437,62 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
     def on_epoch(epoch: int, epochs: int, loss: float) -> None:
         emit(epoch_event(cycle=cycle, phase="train", epoch=epoch, epochs=epochs, loss=loss))
 
+    classes = study.dataset.num_classes
     with seeded(derive_seed(seed, cycle, "model")):
-        network = build_model(
-            model_name,
-            pool_images.shape[1],
-            study.dataset.num_classes,
-            inputs.mean,
-            inputs.std,
-            dropout=study.strategy.task_dropout,
-        )
-        model = prepare(network, device)
-        auxiliary = study.strategy.auxiliary_objective(model)
-        train_classifier(
-            model,
-            pool_images[labeled],
-            labels,
-            settings,
-            torch_generator(seed, cycle, "augment"),
-            on_epoch,
-            auxiliary,
-        )
+        auxiliary = None  # a strategy's objective trained with the task model (classification)
+        if state.masks is not None:
+            network: torch.nn.Module = build_segmenter(
+                model_name, pool_images.shape[1], classes, inputs.mean, inputs.std
+            )
+            model = prepare(network, device)
+            train_segmenter(
+                model,
+                pool_images[labeled],
+                state.masks,
+                settings,
+                torch_generator(seed, cycle, "augment"),
+                on_epoch,
+            )
+        else:
+            network = build_model(
+                model_name,
+                pool_images.shape[1],
+                classes,
+                inputs.mean,
+                inputs.std,
+                dropout=study.strategy.task_dropout,
+            )
+            model = prepare(network, device)
+            auxiliary = study.strategy.auxiliary_objective(model)
+            train_classifier(
+                model,
+                pool_images[labeled],
+                labels,
+                settings,
+                torch_generator(seed, cycle, "augment"),
+                on_epoch,
+                auxiliary,
+            )
     train_seconds = time.perf_counter() - started
 
     # 2. Evaluate on the clean test split (no augmentation), and on its own training data.
     test_images, test_labels = inputs.test_images, inputs.test_labels
     emit(phase_event(cycle=cycle, phase="evaluate", detail=f"{len(test_labels)} test images"))
-    test_accuracy = accuracy(model, test_images, test_labels, settings.eval_batch_size)
-    emit(evaluated_event(cycle=cycle, labeled=len(labeled), test_accuracy=test_accuracy))
-    true = torch.from_numpy(pool_labels[np.array(state.labeled)]).to(device)
     batch = settings.eval_batch_size
-    diagnostics: dict[str, Any] = fit_on_labels(model, pool_images[labeled], labels, true, batch)
-    classes = study.dataset.num_classes
-    accuracy_given = diagnostics["train_accuracy"]
-    warnings = [chance_warning("task model", "accuracy on its labels", accuracy_given, classes)]
+    if state.masks is not None and inputs.test_masks is not None:
+        metrics, diagnostics = evaluate_segmentation(study, state, model, inputs)
+        accuracy_given = float(diagnostics["train_pixel_accuracy"])
+        what = "pixel accuracy on its masks"
+    else:
+        metrics = {"test_accuracy": accuracy(model, test_images, test_labels, batch)}
+        true = torch.from_numpy(pool_labels[np.array(state.labeled)]).to(device)
+        diagnostics = fit_on_labels(model, pool_images[labeled], labels, true, batch)
+        accuracy_given, what = diagnostics["train_accuracy"], "accuracy on its labels"
+    emit(evaluated_event(cycle=cycle, labeled=len(labeled), **metrics))
+    warnings = [chance_warning("task model", what, accuracy_given, classes)]
 
     # 3. Query and annotate, except after the last training round.
-    record = cycle_record(study, state, cycle, test_accuracy, pool_labels, train_seconds)
+    record = cycle_record(study, state, cycle, metrics, pool_labels, train_seconds)
     if cycle < (config.cycles or 0) - 1:
         started = time.perf_counter()
         new_count = study.budget - study.reasks
@@ -408,7 +506,7 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         warnings += selection.warnings
         emit(phase_event(cycle=cycle, phase="annotate", detail=config.oracle))
         relabel = reask(study, state, cycle, pool_images, pool_labels, model, settings, record)
-        fields = annotate(study, chosen, pool_labels, cycle)
+        fields, masks = annotate(study, chosen, pool_labels, cycle)
         query_seconds = time.perf_counter() - started
         wrong = int(np.sum(np.array(fields["true_labels"]) != np.array(fields["oracle_labels"])))
         if relabel is not None:
@@ -429,6 +527,9 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         state.annotators += who_answered(fields)
         state.answers += fields["answers"]
         state.total_label_cost += fields["cost"]
+        if state.masks is not None and masks is not None:
+            state.masks = torch.cat([state.masks, masks.to(device)])
+            record["query_mask_rates"] = fields["mask_rates"]
         record.update(
             queried=len(chosen),
             query_noisy=wrong,
@@ -458,8 +559,8 @@ def reask(
 
     Returns the query event's ``relabel`` field (None when the study does not re-ask).
     """
-    if not study.reasks:
-        return None
+    if not study.reasks or not isinstance(study.oracle, Oracle):
+        return None  # make_study allows re-asks only of a classification oracle
     assert study.config.noise_seed is not None
     positions = np.array(state.labeled)
     served, true = np.array(state.labels), pool_labels[positions]
@@ -500,11 +601,32 @@ def reask(
     }
 
 
+def evaluate_segmentation(
+    study: Study, state: LoopState, model: torch.nn.Module, inputs: CycleInputs
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Test metrics (mIoU, pixel accuracy, IoU per class) and how well the model fits its own
+    training masks, as given and as true (``train_pixel_accuracy``, ``..._true``)."""
+    assert inputs.test_masks is not None and state.masks is not None
+    assert study.dataset.train_masks is not None
+    classes, batch = study.dataset.num_classes, inputs.settings.eval_batch_size
+    confusion = evaluate_confusion(model, inputs.test_images, inputs.test_masks, classes, batch)
+    images = inputs.pool_images[torch.tensor(state.labeled, device=study.device)]
+    items = torch.from_numpy(study.pool_indices[state.labeled])
+    true_masks = study.dataset.train_masks[items].to(study.device)
+    fit = evaluate_confusion(model, images, state.masks, classes, batch)
+    fit_true = evaluate_confusion(model, images, true_masks, classes, batch)
+    diagnostics = {
+        "train_pixel_accuracy": segmentation_metrics(fit)["test_pixel_accuracy"],
+        "train_pixel_accuracy_true": segmentation_metrics(fit_true)["test_pixel_accuracy"],
+    }
+    return segmentation_metrics(confusion), diagnostics
+
+
 def cycle_record(
     study: Study,
     state: LoopState,
     cycle: int,
-    test_accuracy: float,
+    metrics: dict[str, Any],
     pool_labels: np.ndarray,
     train_seconds: float,
 ) -> dict[str, Any]:
@@ -514,7 +636,7 @@ def cycle_record(
     record: dict[str, Any] = {
         "cycle": cycle,
         "labeled": len(state.labeled),
-        "test_accuracy": test_accuracy,
+        **metrics,
         "noisy_labels": noisy,
         "noise_rate": noisy / len(state.labeled),
         "queried": 0,
@@ -523,6 +645,12 @@ def cycle_record(
         "train_seconds": train_seconds,
         "query_seconds": 0.0,
     }
+    if state.masks is not None and study.dataset.train_masks is not None:
+        items = torch.from_numpy(study.pool_indices[state.labeled])
+        wrong, total = wrong_pixels(
+            state.masks.cpu().numpy(), study.dataset.train_masks[items].numpy()
+        )
+        record["noisy_pixels"], record["pixel_noise_rate"] = wrong, wrong / max(1, total)
     if study.excluded_classes:
         record["novel_found"] = int(np.isin(true, study.excluded_classes).sum())
     return record

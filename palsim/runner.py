@@ -19,7 +19,7 @@ import torch
 import oracles
 from oracles.spec import check as check_oracle_spec
 from palsim.config import Resolved, RunConfig, check_values, resolve
-from palsim.datasets import DATASETS, DatasetNotFound, load_dataset
+from palsim.datasets import IGNORE_INDEX, DatasetNotFound, dataset_task, load_dataset
 from palsim.errors import UsageError
 from palsim.events import CONFIG_FILE, EVENTS_FILE, Event, RunStatus, is_finished, read_json_object
 from palsim.loop import LoopState, Study, make_study, run_study
@@ -33,6 +33,7 @@ from palsim.resume_check import (
     checked_checkpoint,
 )
 from palsim.run_lock import RunLock, RunLocked
+from palsim.segmentation.models import SEGMENTATION_MODELS
 from palsim.store import (
     CHECKPOINT_FILE,
     CONFIG_HASH_KEY,
@@ -42,7 +43,7 @@ from palsim.store import (
     read_summary,
     remove_leftovers,
 )
-from palsim.strategies import Strategy, load_all
+from palsim.strategies import STRATEGIES, Strategy, load_all
 from palsim.train import PRECISIONS
 from palsim.values import NAME_MAX, check_run_name
 
@@ -82,18 +83,34 @@ def check(config: RunConfig) -> tuple[Resolved, Strategy]:
 
     Raises ValueError. Sweeps call it for every grid point before the first run starts.
     """
-    resolved = resolve(config, cuda_available=torch.cuda.is_available())
+    task = dataset_task(config.dataset)  # raises for an unknown dataset, naming the choices
+    resolved = resolve(config, cuda_available=torch.cuda.is_available(), task=task)
     config = resolved.config
-    if config.dataset not in DATASETS:  # plain names and prefix forms (imagefolder:PATH)
-        DATASETS.get(config.dataset)  # raises, naming the valid choices
-    strategy = load_all().get(config.strategy)(config.strategy_options)
-    initial_strategy(config.initial_strategy)
+    strategy_type = load_all().get(config.strategy)
+    strategy = strategy_type(config.strategy_options)
+    if task not in strategy_type.tasks:
+        able = ", ".join(sorted(n for n in STRATEGIES.names() if task in STRATEGIES.get(n).tasks))
+        raise ValueError(
+            f"strategy {config.strategy!r} cannot query for {task} ({config.dataset} is a "
+            f"{task} dataset); choose one of: {able}"
+        )
+    initial_type = initial_strategy(config.initial_strategy)
+    if initial_type is not None and task not in initial_type.tasks:
+        raise ValueError(
+            f"--initial-strategy {config.initial_strategy} cannot draw a {task} set; use random"
+        )
     if config.model != "auto":
-        MODELS.get(config.model)
+        (SEGMENTATION_MODELS if task == "segmentation" else MODELS).get(config.model)
     if config.precision not in PRECISIONS:
         choices = ", ".join(PRECISIONS)
         raise ValueError(f"unknown precision {config.precision!r}; choose one of: {choices}")
-    check_oracle_spec(config.oracle)
+    if task == "segmentation":
+        # The class count comes with the data; the spec's form is checked here against the
+        # largest one a mask may hold, its class matrix (if any) once the data is loaded.
+        if "matrix=" not in config.oracle:
+            oracles.parse_masks(config.oracle, IGNORE_INDEX)
+    else:
+        check_oracle_spec(config.oracle)
     return resolved, strategy
 
 
@@ -158,13 +175,18 @@ def prepare(
             check_output(directory)
         data_dir = Path(config.data_dir) if config.data_dir else None
         dataset = load_dataset(config.dataset, data_dir)
-        oracle = oracles.parse(config.oracle, dataset.num_classes)
-        study = make_study(resolved, dataset, oracle, strategy, torch.device(resolved.device))
-        study.initial_strategy = initial_strategy(config.initial_strategy)
         noise_seed = resolved.config.noise_seed
         assert noise_seed is not None  # set by resolve
-        notes = supply_inputs(oracle, dataset, noise_seed, torch.device(resolved.device))
+        notes: list[str] = []
+        if dataset.task == "segmentation":
+            masks = oracles.parse_masks(config.oracle, dataset.num_classes)
+            study = make_study(resolved, dataset, masks, strategy, torch.device(resolved.device))
+        else:
+            oracle = oracles.parse(config.oracle, dataset.num_classes)
+            study = make_study(resolved, dataset, oracle, strategy, torch.device(resolved.device))
+            notes = supply_inputs(oracle, dataset, noise_seed, torch.device(resolved.device))
         study.oracle_notes = notes
+        study.initial_strategy = initial_strategy(config.initial_strategy)
     except (ValueError, TypeError, DatasetNotFound) as error:  # TypeError: a mistyped config
         raise UsageError(str(error)) from None
     notice = None

@@ -16,7 +16,7 @@ LAYERS = [
     ("palsim.runner",),
     ("palsim.loop", "palsim.initial_draw", "palsim.oracle_inputs", "palsim.reference"),
     ("palsim.strategies", "palsim.relabel", "palsim.diagnostics"),
-    ("palsim.train", "palsim.auxiliary"),
+    ("palsim.train", "palsim.auxiliary", "palsim.segmentation"),
     ("palsim.models", "palsim.datasets"),
     ("palsim.store", "palsim.resume_check", "palsim.run_lock", "palsim.config", "palsim.registry"),
     ("palsim.events", "palsim.seeds", "palsim.errors", "palsim.values", "oracles", "palsim"),

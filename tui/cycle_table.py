@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from palsim.events import plain
 from tui.run_state import RunState
@@ -34,8 +35,8 @@ def cycle_rows(state: RunState) -> tuple[CycleRow, ...]:
 
 def _row(state: RunState, cycle: int) -> CycleRow:
     record: dict[str, Any] = dict(state.records.get(cycle, {}))
-    if "test_accuracy" not in record and cycle in state.evaluated:
-        record["labeled"], record["test_accuracy"] = state.evaluated[cycle]
+    if state.score_key not in record and cycle in state.evaluated:
+        record["labeled"], record[state.score_key] = state.evaluated[cycle]
     record.setdefault("labeled", state.started.get(cycle))
     query = state.queries.get(cycle)
     if query is not None and "queried" not in record:
@@ -48,7 +49,7 @@ def _row(state: RunState, cycle: int) -> CycleRow:
     cells = (
         str(cycle),
         _fmt(record.get("labeled"), "{:d}"),
-        _fmt(record.get("test_accuracy"), "{:.2%}", strip="%"),
+        _fmt(record.get(state.score_key), "{:.2%}", strip="%"),
         _fmt(record.get("noisy_labels"), "{:d}"),
         _fmt(record.get("noise_rate"), "{:.1%}", strip="%"),
         asked,
@@ -71,6 +72,8 @@ class CycleTable(DataTable[Text]):
     """Per-cycle table; the highlighted row selects the cycle the query statistics show."""
 
     rows_data: reactive[tuple[CycleRow, ...]] = reactive(())
+    # Header of the metric column: "mIoU %" for a segmentation run.
+    score_label: reactive[str] = reactive(COLUMNS[2])
 
     @dataclass
     class CycleSelected(Message):
@@ -86,6 +89,13 @@ class CycleTable(DataTable[Text]):
     def on_mount(self) -> None:
         for label in COLUMNS:
             self.add_column(label, key=label)
+
+    def watch_score_label(self, label: str) -> None:
+        column = self.columns.get(ColumnKey(COLUMNS[2]))
+        if column is not None:
+            column.label = Text(label)
+            column.content_width = max(column.content_width, len(label))
+            self.refresh()
 
     def watch_rows_data(self, old: tuple[CycleRow, ...], new: tuple[CycleRow, ...]) -> None:
         known = {row.cycle: row for row in old}

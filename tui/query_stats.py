@@ -109,6 +109,26 @@ def class_lines(query: CycleQuery, class_name: dict[int, str]) -> list[Text]:
     return lines
 
 
+def pixel_lines(query: CycleQuery, class_name: dict[int, str]) -> list[Text]:
+    """Segmentation: per class, the pixels the oracle's masks gave it in this query."""
+    largest = max([*query.pixel_counts, 1])
+    lines = [
+        Text.assemble(f"{'class':<{NAME_WIDTH}} ", (f"{'pixels':>{BAR_WIDTH + 8}}", ORACLE_STYLE))
+    ]
+    for label, count in enumerate(query.pixel_counts):
+        if count <= 0:
+            continue
+        name = plain(class_name.get(label, str(label)))[:NAME_WIDTH]
+        lines.append(
+            Text.assemble(
+                f"{name:<{NAME_WIDTH}} ",
+                (f"{bar(count, largest):>{BAR_WIDTH}}", ORACLE_STYLE),
+                f"{count:>8}",
+            )
+        )
+    return lines
+
+
 class QueryStats(VerticalScroll):
     """Statistics of the selected cycle's query; scrolls when there are many classes."""
 
@@ -151,8 +171,9 @@ class QueryStats(VerticalScroll):
                 return [Text("no query yet", style="dim")]
             return [Text(f"cycle {self.cycle} has no query", style="dim"), *learned]
         names = dict(enumerate(self.class_names))
+        per_class = pixel_lines if self.cycle_query.pixel_counts else class_lines
         return [
             *summary_lines(self.cycle_query),
             *learned,
-            *class_lines(self.cycle_query, names),
+            *per_class(self.cycle_query, names),
         ]

@@ -16,7 +16,7 @@ from palsim.events import plain
 from tui.config_panel import ConfigPanel
 from tui.curve import LearningCurve, Series
 from tui.cycle_progress import CycleProgress
-from tui.cycle_table import CycleTable, cycle_rows
+from tui.cycle_table import COLUMNS, CycleTable, cycle_rows
 from tui.follow import POLL_SECONDS, ConfigRead, EventsRead, ProgressRead, RunFollower
 from tui.query_stats import QueryStats
 from tui.run_state import RunState
@@ -82,10 +82,12 @@ class RunScreen(Screen[None]):
     def show_all(self) -> None:
         state = self.state
         self.query_one("#config", ConfigPanel).config = dict(state.config)
-        self.query_one("#curve", LearningCurve).series = (
-            Series(self.run_name(), state.curve_points()),
-        )
-        self.query_one("#cycles", CycleTable).rows_data = cycle_rows(state)
+        curve = self.query_one("#curve", LearningCurve)
+        curve.border_title = state.score_name
+        curve.series = (Series(self.run_name(), state.curve_points()),)
+        cycles = self.query_one("#cycles", CycleTable)
+        cycles.score_label = "mIoU %" if state.task == "segmentation" else COLUMNS[2]
+        cycles.rows_data = cycle_rows(state)
         self.query_one("#stats", QueryStats).class_names = tuple(state.class_names)
         self.query_one("#progress", CycleProgress).progress = state.progress
         self.show_status()

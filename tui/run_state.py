@@ -52,6 +52,7 @@ class CycleQuery:
     cost: float | None
     reasked: int = 0  # labels re-asked this cycle (``--relabel``)
     reask_changed: int = 0  # re-asked labels whose served label changed
+    pixel_counts: tuple[int, ...] = ()  # segmentation: answered pixels per class
 
     @property
     def size(self) -> int:
@@ -86,6 +87,7 @@ class CycleQuery:
             cost=as_number(event.get("cost")),
             reasked=len(reasked) if isinstance(reasked, list) else 0,
             reask_changed=sum(a != b for a, b in zip(before, after, strict=False)),
+            pixel_counts=int_tuple(event.get("pixel_counts")),
         )
 
 
@@ -132,6 +134,7 @@ class RunState:
     name: str
     config: dict[str, Any] = field(default_factory=dict)
     class_names: list[str] = field(default_factory=list)
+    task: str = "classification"  # run_started's task: the curve plots mIoU for segmentation
     started: dict[int, int] = field(default_factory=dict)  # cycle -> labeled at start
     evaluated: dict[int, tuple[int, float]] = field(default_factory=dict)
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -202,11 +205,20 @@ class RunState:
         cycles = set(self.started) | set(self.records)
         return max(cycles) if cycles else None
 
+    @property
+    def score_key(self) -> str:
+        """The record's headline metric: ``test_miou`` for segmentation, else accuracy."""
+        return "test_miou" if self.task == "segmentation" else "test_accuracy"
+
+    @property
+    def score_name(self) -> str:
+        return "test mIoU" if self.task == "segmentation" else "test accuracy"
+
     def curve_points(self) -> tuple[tuple[int, float], ...]:
-        """(labeled, test accuracy) per evaluated cycle, in cycle order."""
+        """(labeled, test accuracy or mIoU) per evaluated cycle, in cycle order."""
         points = dict(self.evaluated)
         for cycle, record in self.records.items():
-            accuracy = as_number(record.get("test_accuracy"))
+            accuracy = as_number(record.get(self.score_key))
             labeled = as_int(record.get("labeled"))
             if accuracy is not None and labeled is not None:
                 points[cycle] = (labeled, accuracy)
@@ -223,6 +235,7 @@ def _on_run_started(state: RunState, event: Event) -> None:
         state.config = {**state.config, **config}
     names = event.get("class_names")
     state.class_names = [plain(n) for n in names] if isinstance(names, list) else []
+    state.task = "segmentation" if event.get("task") == "segmentation" else "classification"
     # A resumed run starts again from its checkpoint: an earlier end is no longer final.
     state.end_status = None
     state.error = None
@@ -258,7 +271,7 @@ def _on_epoch(state: RunState, event: Event) -> None:
 
 
 def _on_evaluated(state: RunState, event: Event) -> None:
-    accuracy, cycle = as_number(event.get("test_accuracy")), as_int(event.get("cycle"))
+    accuracy, cycle = as_number(event.get(state.score_key)), as_int(event.get("cycle"))
     if accuracy is not None and cycle is not None:
         state.evaluated[cycle] = (as_int(event.get("labeled")) or 0, accuracy)
 

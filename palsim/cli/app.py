@@ -87,10 +87,11 @@ def list_oracles() -> None:
 
 @list_app.command("models")
 def list_models() -> None:
-    """List the task models. Example: palsim list models"""
+    """List the task models, classifiers then segmentation models. Example: palsim list models"""
     from palsim.models import MODELS
+    from palsim.segmentation.models import SEGMENTATION_MODELS
 
-    print_rows(MODELS.describe())
+    print_rows(MODELS.describe() + SEGMENTATION_MODELS.describe())
 
 
 def print_rows(rows: list[tuple[str, str]], second_lines: list[str] | None = None) -> None:

@@ -23,9 +23,16 @@ from palsim.events import Event, EventName, plain
 
 def format_record(record: dict[str, Any]) -> str:
     """One line per finished cycle."""
+    if "test_miou" in record:  # segmentation
+        metric = (
+            f"test mIoU {record['test_miou']:.4f}, "
+            f"pixel accuracy {record['test_pixel_accuracy']:.4f}, "
+            f"noisy pixels {100 * record['pixel_noise_rate']:.1f}%, "
+        )
+    else:
+        metric = f"test accuracy {record['test_accuracy']:.4f}, "
     line = (
-        f"cycle {record['cycle']}: labeled {record['labeled']}, "
-        f"test accuracy {record['test_accuracy']:.4f}, "
+        f"cycle {record['cycle']}: labeled {record['labeled']}, {metric}"
         f"noisy labels {record['noisy_labels']} ({100 * record['noise_rate']:.1f}%), "
         f"train {record['train_seconds']:.1f}s, query {record['query_seconds']:.1f}s"
     )

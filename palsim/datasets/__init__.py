@@ -2,7 +2,8 @@
 
 :mod:`~palsim.datasets.base` holds :class:`Dataset`, the registry and file finding;
 :mod:`~palsim.datasets.files` the readers of published formats;
-:mod:`~palsim.datasets.published` and :mod:`~palsim.datasets.image_folders` the loaders.
+:mod:`~palsim.datasets.published` and :mod:`~palsim.datasets.image_folders` the loaders;
+:mod:`~palsim.datasets.scenes` the ``fashion-scenes`` segmentation dataset.
 """
 
 from __future__ import annotations
@@ -10,14 +11,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from palsim.datasets import published as published
-from palsim.datasets.base import DATASETS, Dataset, DatasetNotFound, from_numpy
+from palsim.datasets import scenes as scenes
+from palsim.datasets.base import (
+    DATASETS,
+    IGNORE_INDEX,
+    TASKS,
+    Dataset,
+    DatasetNotFound,
+    dataset_task,
+    from_numpy,
+)
 from palsim.datasets.image_folders import load_imagefolder
 
 # Importing the loaders registers them, the published datasets first (the listing order).
 __all__ = [
     "DATASETS",
+    "IGNORE_INDEX",
+    "TASKS",
     "Dataset",
     "DatasetNotFound",
+    "dataset_task",
     "from_numpy",
     "load_dataset",
     "load_imagefolder",

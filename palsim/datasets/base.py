@@ -56,9 +56,20 @@ class DatasetNotFound(Exception):
     """The dataset's files are not on this machine and could not be downloaded."""
 
 
+#: The task types; a dataset declares its own (masks present: segmentation).
+TASKS = ("classification", "segmentation")
+#: Mask value of pixels that carry no label: left out of the loss and of every metric.
+IGNORE_INDEX = 255
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """A labeled image dataset held as uint8 tensors (on the CPU until the loop moves it)."""
+    """A labeled image dataset held as uint8 tensors (on the CPU until the loop moves it).
+
+    A segmentation dataset also holds a mask per image (class id per pixel, 255 ignored);
+    its ``*_labels`` then hold one class per image (its largest non-background class), which
+    pool bookkeeping such as ``--exclude-classes`` reads.
+    """
 
     name: str
     train_images: torch.Tensor  # uint8 (N, C, H, W)
@@ -66,6 +77,13 @@ class Dataset:
     test_images: torch.Tensor  # uint8 (M, C, H, W)
     test_labels: torch.Tensor  # int64 (M,)
     class_names: list[str]
+    train_masks: torch.Tensor | None = None  # uint8 (N, H, W) class ids, 255 ignored; None: none
+    test_masks: torch.Tensor | None = None  # uint8 (M, H, W), as train_masks
+
+    @property
+    def task(self) -> str:
+        """``segmentation`` when the dataset holds masks, else ``classification``."""
+        return "classification" if self.train_masks is None else "segmentation"
 
     @property
     def num_classes(self) -> int:
@@ -79,6 +97,21 @@ class Dataset:
 
 Loader = Callable[[Path | None, bool], Dataset]
 DATASETS: Registry[Loader] = Registry("dataset")
+
+
+def dataset_task(name: str) -> str:
+    """The task a registered dataset declares, known before its files are read.
+
+    A loader of a segmentation dataset carries ``task = "segmentation"``; every other loader
+    (and every prefix form, whose argument is checked when it loads) is a classification
+    dataset. Raises ValueError naming the valid choices for an unknown name.
+    """
+    if name in DATASETS.names():
+        return str(getattr(DATASETS.get(name), "task", "classification"))
+    if name in DATASETS:
+        return "classification"
+    DATASETS.get(name)  # raises, naming the valid choices
+    raise AssertionError("unreachable: Registry.get raises for unknown names")
 
 
 def from_numpy(

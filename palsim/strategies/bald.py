@@ -33,8 +33,8 @@ def bald_score(probabilities: torch.Tensor) -> torch.Tensor:
     the same distribution, positive when the passes disagree.
     """
     _check_passes(probabilities)
-    predictive = entropy_score(probabilities.mean(dim=0))
-    expected = entropy_score(probabilities).mean(dim=0)
+    predictive = entropy_score(probabilities.mean(dim=0), dim=-1)
+    expected = entropy_score(probabilities, dim=-1).mean(dim=0)
     # Rounding can make the difference a hair below zero; information is never negative.
     return (predictive - expected).clamp_min(0.0)
 

@@ -26,7 +26,9 @@ class QueryContext:
     """Everything a strategy may look at when it chooses samples.
 
     Indices are positions in the pool (``pool_images``). ``labels`` are the oracle's answers
-    for ``labeled`` and may be wrong; the pool's true labels are deliberately absent.
+    for ``labeled`` and may be wrong; the pool's true labels are deliberately absent. In a
+    segmentation study ``model`` gives per-pixel logits ``(B, K, H, W)`` and ``labels`` are
+    the answered masks' largest classes.
     """
 
     cycle: int  # 0-based AL cycle
@@ -80,6 +82,9 @@ class Strategy(ABC):
     #: Chooses well without labels or a trained task model: may draw the initial labeled set
     #: (``--initial-strategy``), where ``ctx.labeled`` is empty and ``ctx.model`` untrained.
     cold_start: ClassVar[bool] = False
+    #: The task types (palsim.datasets.TASKS) the strategy can query for; others are refused
+    #: before any data is loaded.
+    tasks: ClassVar[tuple[str, ...]] = ("classification",)
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: Any = parse_options(self.Options, options or {})

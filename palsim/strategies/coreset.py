@@ -96,6 +96,7 @@ class CoresetStrategy(Strategy):
     reference = "Sener and Savarese, ICLR 2018, arXiv 1708.00489"
 
     Options = CoresetOptions
+    tasks = ("classification", "segmentation")  # segmentation: pooled per-image features
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         if self.options.chunk < 1:

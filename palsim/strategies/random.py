@@ -18,6 +18,7 @@ class RandomStrategy(Strategy):
 
     reference = "Settles, Active Learning Literature Survey (2009)"
     cold_start = True
+    tasks = ("classification", "segmentation")
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         order = torch.randperm(len(ctx.unlabeled), generator=ctx.generator)[:budget]

@@ -1,17 +1,24 @@
-"""Uncertainty sampling from the task model's softmax: entropy, margin, least confidence."""
+"""Uncertainty sampling from the task model's softmax: entropy, margin, least confidence.
+
+For segmentation the score is computed per pixel and averaged over the image's pixels (mean
+pixel entropy, mean pixel margin, ...), a batch at a time so that the pool's per-pixel
+probabilities are never all in memory.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy, top_k
-from palsim.train import predict_probabilities
+from palsim.train import apply_batched, fold_batchnorm
 
 
-def entropy_score(probabilities: torch.Tensor) -> torch.Tensor:
-    """Predictive entropy in nats over the last (class) dimension; high when spread out."""
-    return -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=-1)
+def entropy_score(probabilities: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """Predictive entropy in nats over the class dimension ``dim``; high when spread out."""
+    return -(probabilities * probabilities.clamp_min(1e-12).log()).sum(dim=dim)
 
 
 def margin_score(probabilities: torch.Tensor) -> torch.Tensor:
@@ -28,14 +35,35 @@ def least_confidence_score(probabilities: torch.Tensor) -> torch.Tensor:
 class UncertaintyStrategy(Strategy):
     """Score the unlabeled pool with the task model and take the top ``budget``."""
 
+    tasks = ("classification", "segmentation")
+
     @staticmethod
     def score(probabilities: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         images = ctx.pool_images[ctx.unlabeled]
-        probabilities = predict_probabilities(ctx.model, images, ctx.train.eval_batch_size)
-        return top_k(self.score(probabilities), ctx.unlabeled, budget)
+        scores = score_pool(ctx.model, images, ctx.train.eval_batch_size, self.score)
+        return top_k(scores, ctx.unlabeled, budget)
+
+
+def pixel_mean(scores: torch.Tensor) -> torch.Tensor:
+    """One score per image: the mean over pixels of per-pixel scores ``(B, H, W)``; scores
+    that are already per image ``(B,)`` pass unchanged."""
+    return scores.flatten(1).mean(dim=1) if scores.dim() > 1 else scores
+
+
+def score_pool(
+    model: torch.nn.Module,
+    images: torch.Tensor,
+    batch_size: int,
+    score: Callable[[torch.Tensor], torch.Tensor],
+) -> torch.Tensor:
+    """``score`` of the softmax over classes (dim 1), one value per image, batch by batch."""
+    folded = fold_batchnorm(model)
+    return apply_batched(
+        lambda batch: pixel_mean(score(folded(batch).float().softmax(dim=1))), images, batch_size
+    )
 
 
 @STRATEGIES.register("entropy", "highest predictive entropy of the task model")

@@ -114,10 +114,20 @@ def test_parser_errors_are_one_line_with_exit_2(capsys, argv, message) -> None:
 @pytest.mark.parametrize(
     ("what", "expected"),
     [
-        ("datasets", ["fashion-mnist", "cifar10", "svhn", "caltech101", "imagefolder:PATH"]),
+        (
+            "datasets",
+            [
+                "fashion-mnist",
+                "cifar10",
+                "svhn",
+                "caltech101",
+                "imagefolder:PATH",
+                "fashion-scenes",
+            ],
+        ),
         ("strategies", ["random", "entropy", "margin", "least-confidence"]),
         ("oracles", ["perfect", "noisy:P"]),
-        ("models", ["small-cnn", "resnet18"]),
+        ("models", ["small-cnn", "resnet18", "small-fcn", "deeplabv3-mobilenet"]),
     ],
 )
 def test_list_shows_registered_names(what, expected) -> None:

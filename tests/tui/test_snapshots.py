@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import POLL, wait_until
 from fake_run import append_events, cycle_events, write_run
+from fake_segmentation import write_segmentation_run
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -70,3 +71,17 @@ def test_runs_screen(snap_compare: Any, runs_root: Path, size: tuple[int, int]) 
 
     app = make_app(runs_root, poll_seconds=POLL)
     assert snap_compare(app, terminal_size=size, run_before=marked)
+
+
+def test_segmentation_run_screen(snap_compare: Any, runs_root: Path) -> None:
+    """mIoU on the curve and in the table, pixels per class in the query panel, at 80x24."""
+    run_dir = write_segmentation_run(runs_root, "fashion-scenes-entropy-segment-flip_0.2-s0")
+
+    async def loaded(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: screen.query_one(QueryStats).cycle == 2)
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(run_dir, poll_seconds=POLL), terminal_size=(80, 24), run_before=loaded
+    )
