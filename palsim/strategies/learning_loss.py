@@ -57,6 +57,7 @@ class LearningLossStrategy(Strategy):
     """
 
     Options = LearningLossOptions
+    reference = "Yoo, Kweon, CVPR 2019, arXiv 1905.03677"
 
     def auxiliary_objective(self, model: nn.Module) -> LossPredictionObjective:
         options: LearningLossOptions = self.options
