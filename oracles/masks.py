@@ -143,6 +143,8 @@ def _steps(spec: str, num_classes: int, background: int) -> tuple[MaskNoise, ...
     steps: list[MaskNoise] = []
     for part in spec.split("+"):
         name, _, argument = part.strip().partition(":")
+        if not name:
+            raise ValueError("a model is missing (an empty spec or a stray '+')")
         if name == "perfect":
             raise ValueError("perfect cannot be combined with other models")
         build = _BUILDERS.get(name)
