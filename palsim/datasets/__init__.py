@@ -3,7 +3,8 @@
 :mod:`~palsim.datasets.base` holds :class:`Dataset`, the registry and file finding;
 :mod:`~palsim.datasets.files` the readers of published formats;
 :mod:`~palsim.datasets.published` and :mod:`~palsim.datasets.image_folders` the loaders;
-:mod:`~palsim.datasets.scenes` the ``fashion-scenes`` segmentation dataset.
+:mod:`~palsim.datasets.scenes` the ``fashion-scenes`` segmentation dataset and
+:mod:`~palsim.datasets.cityscapes` the Cityscapes reader.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from palsim.datasets.base import (
     from_numpy,
 )
 from palsim.datasets.image_folders import load_imagefolder
+
+# isort: split
+# Registered last, after the published datasets, fashion-scenes and caltech101 (the listing order).
+from palsim.datasets import cityscapes as cityscapes
 
 # Importing the loaders registers them, the published datasets first (the listing order).
 __all__ = [
