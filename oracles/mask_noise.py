@@ -81,7 +81,8 @@ class MissedSegments(MaskNoise):
 def uniform_wrong_matrix(num_classes: int, background: int) -> np.ndarray:
     """Rows: true class; a flip goes uniformly to another class that is not the background."""
     allowed = np.ones((num_classes, num_classes))
-    allowed[:, background] = 0.0
+    if background < num_classes:  # background 255: every class is an object class
+        allowed[:, background] = 0.0
     np.fill_diagonal(allowed, 0.0)
     totals = allowed.sum(axis=1, keepdims=True)
     return allowed / np.where(totals > 0, totals, 1.0)

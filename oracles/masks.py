@@ -8,7 +8,9 @@
 
 A segment is a 4-connected component of one class (``oracles.mask_segments``); class
 ``background`` (0 unless said otherwise) is no segment and is what missed and eroded pixels
-become; id 255 marks ignored pixels, which no model changes. ``docs/oracles.md`` ("Noisy
+become; id 255 marks ignored pixels, which no model changes. A dataset without a background
+class (Cityscapes: every pixel is road, car, sky, ...) passes ``background=255``: then every
+class forms segments and missed or eroded pixels become unlabeled (255). ``docs/oracles.md`` ("Noisy
 masks") gives the exact semantics. numpy and scipy only.
 """
 
@@ -59,14 +61,15 @@ class MaskOracle:
     """Answers a stack of true masks with noisy ones; stateless (the engine keeps answers).
 
     Class ``background`` (default 0, palsim's segmentation datasets use 0) is the class of
-    pixels outside every object; label id 255 is ignored and passes through unchanged.
+    pixels outside every object; label id 255 is ignored and passes through unchanged. With
+    ``background=255`` every class is an object class and unannotated pixels become 255.
     """
 
     def __init__(
         self, spec: str, num_classes: int, steps: tuple[MaskNoise, ...], background: int = 0
     ) -> None:
         self.spec = spec
-        self.num_classes = num_classes  # classes 0..K-1, background among them
+        self.num_classes = num_classes  # classes 0..K-1 (background among them, or 255)
         self.steps = steps  # applied in this order, each to the previous one's output
         self.background = background  # class of unannotated pixels
 
@@ -121,8 +124,10 @@ def parse_masks(spec: str, num_classes: int, background: int = 0) -> MaskOracle:
     """
     if not 2 <= num_classes <= IGNORE:
         raise ValueError(f"a mask oracle needs 2..{IGNORE} classes, got {num_classes}")
-    if not 0 <= background < num_classes:
-        raise ValueError(f"background class {background} is not in 0..{num_classes - 1}")
+    if not (0 <= background < num_classes or background == IGNORE):
+        raise ValueError(
+            f"background class {background} is not in 0..{num_classes - 1} (or {IGNORE}: none)"
+        )
     try:
         steps = _steps(spec.strip(), num_classes, background)
     except ValueError as error:
@@ -166,7 +171,7 @@ def _segment_flip(argument: str, num_classes: int, background: int) -> MaskNoise
         if not path:
             raise ValueError("matrix= needs a file path")
         wrong = wrong_matrix_from(load_transition_matrix(path, num_classes), background)
-    elif num_classes < 3:
+    elif num_classes - (background < num_classes) < 2:
         raise ValueError("segment-flip needs at least two classes besides the background")
     else:
         wrong = uniform_wrong_matrix(num_classes, background)

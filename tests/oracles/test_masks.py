@@ -94,6 +94,21 @@ def test_background_is_a_parameter() -> None:
     assert np.all(noisy == 2) and rates["segments"] == 1
 
 
+def test_without_a_background_class_every_class_is_a_segment_and_misses_become_ignored() -> None:
+    # Cityscapes-like: classes 0..2 all objects, background=255.
+    masks = np.zeros((1, 8, 8), dtype=np.int64)
+    masks[0, :, 4:] = 1
+    masks[0, 6:, :] = 2
+    masks[0, 0, 0] = IGNORE
+    rng = np.random.default_rng(0)
+    missed, rates = parse_masks("missed:1", 3, background=IGNORE).annotate(masks, rng)
+    assert np.all(missed == IGNORE) and rates["segments"] == 3 and rates["pixel_error_rate"] == 1
+    flipped, _ = parse_masks("segment-flip:1", 2, background=IGNORE).annotate(masks[:, :6], rng)
+    assert np.array_equal(flipped[0, 1:], 1 - masks[0, 1:6])  # 0 <-> 1, never 255
+    shrunk, _ = parse_masks("boundary:1", 3, background=IGNORE).annotate(masks, rng)
+    assert IGNORE in shrunk[shrunk != masks]  # an eroded edge that no neighbour covered
+
+
 def test_same_rng_same_answer() -> None:
     oracle = parse_masks("segment-flip:0.5+boundary:3+missed:0.2", 4)
     first = oracle.annotate(scene(), np.random.default_rng(11))
@@ -139,7 +154,10 @@ def test_a_matrix_row_without_a_wrong_class_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("classes", "background", "message"),
-    [(1, 0, r"needs 2\.\.255 classes, got 1"), (4, 4, r"background class 4 is not in 0\.\.3")],
+    [
+        (1, 0, r"needs 2\.\.255 classes, got 1"),
+        (4, 4, r"background class 4 is not in 0\.\.3 \(or 255: none\)"),
+    ],
 )
 def test_bad_class_counts(classes: int, background: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
