@@ -80,9 +80,16 @@ def list_strategies() -> None:
 @list_app.command("oracles")
 def list_oracles() -> None:
     """List the oracle models with an example spec each. Example: palsim list oracles"""
-    from oracles import FORMS
+    from oracles import FORMS, MASK_FORMS
 
-    print_rows([(form, f"{meaning} (e.g. {example})") for form, example, meaning in FORMS])
+    rows = [(form, f"{meaning} (e.g. {example})") for form, example, meaning in FORMS]
+    # Segmentation datasets take mask models; `perfect` is listed once, it serves both.
+    rows += [
+        (form, f"masks: {meaning} (e.g. {example})")
+        for form, example, meaning in MASK_FORMS
+        if form != "perfect"
+    ]
+    print_rows(rows)
 
 
 @list_app.command("models")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from oracles import FORMS
+from oracles import FORMS, MASK_FORMS
 from palsim.cli import app
 
 runner = CliRunner()
@@ -39,3 +39,8 @@ def test_list_oracles_shows_every_form_with_its_example() -> None:
     assert result.exit_code == 0
     for form, example, _ in FORMS:
         assert form in result.stdout and example in result.stdout
+    lines = result.stdout.splitlines()
+    for form, example, _ in MASK_FORMS[1:]:
+        rows = [line for line in lines if line.startswith(f"{form} ")]
+        assert len(rows) == 1 and "  masks: " in rows[0] and rows[0].endswith(f"(e.g. {example})")
+    assert sum(line.startswith("perfect ") for line in lines) == 1
