@@ -179,7 +179,7 @@ def prepare(
         assert noise_seed is not None  # set by resolve
         notes: list[str] = []
         if dataset.task == "segmentation":
-            masks = oracles.parse_masks(config.oracle, dataset.num_classes)
+            masks = oracles.parse_masks(config.oracle, dataset.num_classes, dataset.background)
             study = make_study(resolved, dataset, masks, strategy, torch.device(resolved.device))
         else:
             oracle = oracles.parse(config.oracle, dataset.num_classes)

@@ -79,6 +79,7 @@ class Dataset:
     class_names: list[str]
     train_masks: torch.Tensor | None = None  # uint8 (N, H, W) class ids, 255 ignored; None: none
     test_masks: torch.Tensor | None = None  # uint8 (M, H, W), as train_masks
+    background: int = 0  # class of unannotated pixels for mask noise; 255: none (Cityscapes)
 
     @property
     def task(self) -> str:

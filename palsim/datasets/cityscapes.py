@@ -138,6 +138,7 @@ class CityscapesLoader:
             class_names=list(TRAIN_CLASSES),
             train_masks=torch.from_numpy(train_m),
             test_masks=torch.from_numpy(test_m),
+            background=IGNORED,  # every pixel is some class: missed objects become unlabeled
         )
 
 

@@ -10,9 +10,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from palsim.cli import app
+from palsim.config import RunConfig
 from palsim.datasets import DatasetNotFound, load_dataset
 from palsim.datasets.cityscapes import read_split
 from palsim.datasets.cityscapes_labels import LABELS, TRAIN_CLASSES, train_id_table
+from palsim.runner import run
 
 #: A 4x8 mask of label ids: road, car, unlabeled, caravan, bicycle, sky, person, sidewalk.
 LABEL_IDS = np.array(
@@ -90,6 +92,7 @@ def test_the_registered_loader_reads_both_splits(tmp_path: Path) -> None:
     make_layout(tmp_path / "cityscapes", scale=4)  # the layout one level down is found too
     data = load_dataset("cityscapes", tmp_path)
     assert data.task == "segmentation" and data.class_names == TRAIN_CLASSES
+    assert data.background == 255  # no background class: mask noise leaves pixels unlabeled
     assert data.train_images.shape == (3, 3, 4, 8) and data.test_images.shape == (1, 3, 4, 8)
     assert data.train_masks is not None and data.test_masks is not None
     assert tuple(data.test_masks.shape) == (1, 4, 8)
@@ -148,3 +151,27 @@ def test_damaged_files_are_named(tmp_path: Path, damage: str, message: str) -> N
         Image.new("RGB", (32, 16)).save(stem)
     with pytest.raises(ValueError, match=message):
         read_split(tmp_path, "train", downscale=2)
+
+
+def test_a_study_on_cityscapes_leaves_missed_objects_unlabeled(tmp_path: Path) -> None:
+    for index in range(10):
+        write_pair(tmp_path / "data", "train", "aachen", f"aachen_{index:06d}_000019", 9, 16)
+    write_pair(tmp_path / "data", "val", "lindau", "lindau_000000_000019", 9, 16)
+    config = RunConfig(
+        dataset="cityscapes",
+        data_dir=str(tmp_path / "data"),
+        out=str(tmp_path / "runs"),
+        name="missed",
+        oracle="missed:1",
+        strategy="random",
+        initial="4",
+        budget="4",
+        cycles=1,
+        epochs=1,
+        min_steps=2,
+        batch_size=4,
+        device="cpu",
+    )
+    record = run(config)["cycles"][0]
+    # Every labeled pixel is answered unlabeled (255), none as road (train id 0).
+    assert record["pixel_noise_rate"] == 1.0 and record["labeled"] == 4
