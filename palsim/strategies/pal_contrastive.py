@@ -48,13 +48,18 @@ def _view(
     return (shifted * factors.to(images.device)[:, None, None, None]).clamp(0.0, 1.0)
 
 
+def check_pair(features_a: torch.Tensor, features_b: torch.Tensor) -> None:
+    """Two views' features must be batches of one shape (N, D); raise ValueError otherwise."""
+    if features_a.shape != features_b.shape or features_a.dim() != 2:
+        shapes = f"{tuple(features_a.shape)} and {tuple(features_b.shape)}"
+        raise ValueError(f"expected two feature batches of one shape (N, D), got {shapes}")
+
+
 def pair_logits(
     features_a: torch.Tensor, features_b: torch.Tensor, temperature: float = TEMPERATURE
 ) -> torch.Tensor:
     """``logits[i, j] = cos(a_i, b_j) / temperature`` for features (N, D) of two views."""
-    if features_a.shape != features_b.shape or features_a.dim() != 2:
-        shapes = f"{tuple(features_a.shape)} and {tuple(features_b.shape)}"
-        raise ValueError(f"expected two feature batches of one shape (N, D), got {shapes}")
+    check_pair(features_a, features_b)
     a = F.normalize(features_a.float(), dim=1)
     b = F.normalize(features_b.float(), dim=1)
     return a @ b.T / temperature
@@ -73,8 +78,6 @@ def positive_pair_score(
     features_a: torch.Tensor, features_b: torch.Tensor, temperature: float = TEMPERATURE
 ) -> torch.Tensor:
     """S_S per sample: the positive-pair logit ``cos(a_i, b_i) / temperature``, shape (N,)."""
-    if features_a.shape != features_b.shape or features_a.dim() != 2:
-        shapes = f"{tuple(features_a.shape)} and {tuple(features_b.shape)}"
-        raise ValueError(f"expected two feature batches of one shape (N, D), got {shapes}")
+    check_pair(features_a, features_b)
     cosine = F.cosine_similarity(features_a.float(), features_b.float(), dim=1)
     return cosine / temperature
