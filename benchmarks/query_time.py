@@ -126,7 +126,15 @@ def main() -> None:
         strategy = registry.get(name)
         takes = {field.name for field in dataclasses.fields(strategy.Options)}
         options = {key: value for key, value in embedding.items() if key in takes}
-        return timed(lambda: strategy(options).select(context(), args.budget), repeats)
+
+        def select() -> object:
+            instance, ctx = strategy(options), context()
+            # A strategy trained with the task model (learning-loss) gets its objective as the
+            # loop hands it over; untrained here, since a query's cost does not depend on it.
+            ctx.auxiliary = instance.auxiliary_objective(ctx.model)
+            return instance.select(ctx, args.budget)
+
+        return timed(select, repeats)
 
     for name in args.strategies.split(","):
         if name not in registry:
