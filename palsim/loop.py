@@ -270,7 +270,7 @@ def annotate_masks(
     """The masks of training-split ``items``; each item's label is its masks' largest class."""
     assert dataset.train_masks is not None  # a MaskOracle is built for masked datasets only
     true_masks = dataset.train_masks[torch.from_numpy(items)].numpy()
-    reply = ask_masks(oracle, true_masks, dataset.num_classes, rng)
+    reply = ask_masks(oracle, true_masks, dataset.num_classes, dataset.background, rng)
     given = reply.given_labels.tolist()
     fields = {
         "indices": items.tolist(),

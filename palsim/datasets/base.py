@@ -100,6 +100,21 @@ Loader = Callable[[Path | None, bool], Dataset]
 DATASETS: Registry[Loader] = Registry("dataset")
 
 
+def largest_class(masks: np.ndarray, num_classes: int, background: int) -> np.ndarray:
+    """Per uint8 mask (N, H, W), the class other than ``background`` with the most pixels.
+
+    Ignored pixels (255) never count. ``background`` is the dataset's (0 on fashion-scenes;
+    255 on Cityscapes, where every class, train id 0 = road included, is an object). A mask
+    with no counted pixel gets ``background`` when that is a class, else 0.
+    """
+    counts = np.stack([(masks == c).sum(axis=(1, 2)) for c in range(num_classes)], axis=1)
+    fallback = background if 0 <= background < num_classes else 0
+    if 0 <= background < num_classes:
+        counts[:, background] = 0
+    best = counts.argmax(axis=1)
+    return np.where(counts.max(axis=1) > 0, best, fallback).astype(np.int64)
+
+
 def dataset_task(name: str) -> str:
     """The task a registered dataset declares, known before its files are read.
 

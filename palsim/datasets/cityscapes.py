@@ -25,7 +25,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from palsim.datasets.base import DATASETS, Dataset, DatasetNotFound, default_data_dir
+from palsim.datasets.base import (
+    DATASETS,
+    Dataset,
+    DatasetNotFound,
+    default_data_dir,
+    largest_class,
+)
 from palsim.datasets.cityscapes_labels import IGNORED, TRAIN_CLASSES, train_id_table
 from palsim.datasets.image_folders import IMAGE_ERRORS
 
@@ -115,12 +121,6 @@ def read_split(root: Path, split: str, downscale: int = DOWNSCALE) -> tuple[np.n
     return np.stack([photo for photo, _ in decoded]), np.stack([mask for _, mask in decoded])
 
 
-def largest_train_class(masks: np.ndarray) -> np.ndarray:
-    """Per mask, the train id covering most pixels (0 when every pixel is ignored)."""
-    counts = np.stack([(masks == c).sum(axis=(1, 2)) for c in range(len(TRAIN_CLASSES))], axis=1)
-    return counts.argmax(axis=1).astype(np.int64)
-
-
 class CityscapesLoader:
     """The registry entry: the pool from ``train``, the test split from ``val``."""
 
@@ -132,9 +132,9 @@ class CityscapesLoader:
         return Dataset(
             name="cityscapes",
             train_images=torch.from_numpy(train_x),
-            train_labels=torch.from_numpy(largest_train_class(train_m)),
+            train_labels=torch.from_numpy(largest_class(train_m, len(TRAIN_CLASSES), IGNORED)),
             test_images=torch.from_numpy(test_x),
-            test_labels=torch.from_numpy(largest_train_class(test_m)),
+            test_labels=torch.from_numpy(largest_class(test_m, len(TRAIN_CLASSES), IGNORED)),
             class_names=list(TRAIN_CLASSES),
             train_masks=torch.from_numpy(train_m),
             test_masks=torch.from_numpy(test_m),

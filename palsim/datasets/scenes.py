@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from palsim.datasets.base import DATASETS, FASHION_MNIST_CLASSES, Dataset
+from palsim.datasets.base import DATASETS, FASHION_MNIST_CLASSES, Dataset, largest_class
 
 CANVAS_SIDE = 64  # pixels per side of a canvas
 ITEM_SIDE = 28  # a Fashion-MNIST image
@@ -60,14 +60,6 @@ def compose_scenes(
     return canvases, masks
 
 
-def largest_class(masks: np.ndarray, num_classes: int) -> np.ndarray:
-    """Per mask, the non-background class with the most pixels (background when none)."""
-    counts = np.stack([(masks == c).sum(axis=(1, 2)) for c in range(num_classes)], axis=1)
-    counts[:, BACKGROUND] = 0
-    best = counts.argmax(axis=1)
-    return np.where(counts.max(axis=1) > 0, best, BACKGROUND).astype(np.int64)
-
-
 class FashionScenesLoader:
     """The registry entry: reads Fashion-MNIST (as ``fashion-mnist`` does), composes canvases."""
 
@@ -91,9 +83,9 @@ class FashionScenesLoader:
         return Dataset(
             name="fashion-scenes",
             train_images=torch.from_numpy(train_x),
-            train_labels=torch.from_numpy(largest_class(train_m, classes)),
+            train_labels=torch.from_numpy(largest_class(train_m, classes, BACKGROUND)),
             test_images=torch.from_numpy(test_x),
-            test_labels=torch.from_numpy(largest_class(test_m, classes)),
+            test_labels=torch.from_numpy(largest_class(test_m, classes, BACKGROUND)),
             class_names=list(SCENE_CLASSES),
             train_masks=torch.from_numpy(train_m),
             test_masks=torch.from_numpy(test_m),

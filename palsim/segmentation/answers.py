@@ -15,7 +15,7 @@ import numpy as np
 
 from oracles import MaskOracle
 from palsim.datasets import IGNORE_INDEX
-from palsim.datasets.scenes import largest_class
+from palsim.datasets.base import largest_class
 
 
 @dataclass(frozen=True)
@@ -23,22 +23,27 @@ class MaskReply:
     """The oracle's masks for one query and their summary."""
 
     masks: np.ndarray  # uint8 (n, H, W): the answered masks, 255 where ignored
-    true_labels: np.ndarray  # int64 (n,): largest non-background class of each true mask
+    true_labels: np.ndarray  # int64 (n,): largest class of each true mask, background aside
     given_labels: np.ndarray  # int64 (n,): the same of each answered mask
     rates: dict[str, float]  # the oracle's realised rates (pixel_error_rate, ...)
     pixel_counts: list[int]  # pixels per class in the answered masks (ignored excluded)
 
 
 def ask_masks(
-    oracle: MaskOracle, true_masks: np.ndarray, num_classes: int, rng: np.random.Generator
+    oracle: MaskOracle,
+    true_masks: np.ndarray,
+    num_classes: int,
+    background: int,
+    rng: np.random.Generator,
 ) -> MaskReply:
-    """Ask ``oracle`` for uint8 ``true_masks`` (n, H, W) with the generator ``rng``."""
+    """Ask ``oracle`` for uint8 ``true_masks`` (n, H, W) with the generator ``rng``; an
+    item's label is its mask's largest class other than the dataset's ``background``."""
     noisy, rates = oracle.annotate(true_masks.astype(np.int64), rng)
     counted = noisy[noisy != IGNORE_INDEX]
     return MaskReply(
         masks=noisy.astype(np.uint8),
-        true_labels=largest_class(true_masks, num_classes),
-        given_labels=largest_class(noisy, num_classes),
+        true_labels=largest_class(true_masks, num_classes, background),
+        given_labels=largest_class(noisy, num_classes, background),
         rates={key: float(value) for key, value in rates.items()},
         pixel_counts=np.bincount(counted, minlength=num_classes).tolist(),
     )

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from palsim.datasets import dataset_task, load_dataset
-from palsim.datasets.scenes import INK_THRESHOLD, compose_scenes, largest_class
+from palsim.datasets.base import largest_class
+from palsim.datasets.scenes import BACKGROUND, INK_THRESHOLD, compose_scenes
 from tests.conftest import requires_fashion_mnist
 
 
@@ -34,7 +35,18 @@ def test_largest_class_ignores_background_and_ignored_pixels() -> None:
     masks[0, 3, :3] = 5
     masks[1, :, :] = 255
     masks[2, 0, 0] = 7
-    assert largest_class(masks, 11).tolist() == [3, 0, 7]
+    assert largest_class(masks, 11, BACKGROUND).tolist() == [3, 0, 7]
+
+
+def test_largest_class_counts_class_0_where_the_dataset_has_no_background() -> None:
+    # Cityscapes: train id 0 (road) is an object like any other; 255 is the only non-class.
+    masks = np.zeros((3, 4, 4), dtype=np.uint8)
+    masks[0, 0, :3] = 5  # road covers 13 pixels, class 5 three
+    masks[1, :, :] = 255
+    masks[2, :3, :] = 255
+    masks[2, 3, :] = 2
+    assert largest_class(masks, 19, 255).tolist() == [0, 0, 2]
+    assert largest_class(masks, 19, 0).tolist() == [5, 0, 2]
 
 
 def test_the_dataset_declares_its_task_before_loading() -> None:
