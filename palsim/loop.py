@@ -83,6 +83,9 @@ class LoopState:
     # Segmentation: the answered masks of ``labeled`` (uint8, on the device). Not saved: a
     # resumed run asks the oracle again, which answers the same (see replay_masks).
     masks: torch.Tensor | None = None
+    # An initial set drawn by a strategy: its diagnostics and warnings, which cycle 0's
+    # record carries (prefixed ``initial_``); {} for a uniform draw.
+    initial_draw: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in self.__dict__.items() if key != "masks"}
@@ -238,6 +241,12 @@ def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
     state.masks = None if masks is None else masks.to(study.device)
     state.total_label_cost = fields["cost"]
     state.answers = list(fields["answers"])
+    if study.initial_strategy is not None:
+        fields["diagnostics"] = selection.diagnostics
+        state.initial_draw = {
+            "diagnostics": dict(selection.diagnostics),
+            "warnings": list(selection.warnings),
+        }
     return state, fields
 
 
@@ -490,6 +499,10 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         accuracy_given, what = diagnostics["train_accuracy"], "accuracy on its labels"
     emit(evaluated_event(cycle=cycle, labeled=len(labeled), **metrics))
     warnings = [chance_warning("task model", what, accuracy_given, classes)]
+    if cycle == 0 and state.initial_draw:
+        draw = state.initial_draw
+        diagnostics.update({f"initial_{k}": v for k, v in draw["diagnostics"].items()})
+        warnings += [f"initial draw: {line}" for line in draw["warnings"]]
 
     # 3. Query and annotate, except after the last training round.
     record = cycle_record(study, state, cycle, metrics, pool_labels, train_seconds)

@@ -36,6 +36,7 @@ STATE_KEYS = (
     "records",
     "total_label_cost",
     "answers",
+    "initial_draw",
 )
 
 
@@ -130,6 +131,33 @@ def check_state(state: dict[str, Any], expected: Expected) -> None:
         raise FolderMismatch(f"{CHECKPOINT_FILE}: answers must be [item, annotator, label] lists")
     if type(state["total_label_cost"]) not in (int, float):
         raise FolderMismatch(f"{CHECKPOINT_FILE}: total_label_cost is not a number")
+    state["initial_draw"] = checked_initial_draw(state["initial_draw"])
+
+
+def _is_diagnostic(value: Any) -> bool:
+    number = (int, float)
+    return (type(value) in number and not isinstance(value, bool)) or (
+        isinstance(value, list) and all(type(x) in number for x in value)
+    )
+
+
+def checked_initial_draw(draw: Any) -> dict[str, Any]:
+    """The initial-set strategy's diagnostics and warnings, kept for cycle 0's record: a
+    dict of ``diagnostics`` (name -> number or list of numbers) and ``warnings`` (lines);
+    ``{}`` when absent (a random initial set, or a checkpoint of an older palsim)."""
+    if draw is None or draw == {}:
+        return {}
+    problem = f"{CHECKPOINT_FILE}: initial_draw must hold diagnostics and warnings"
+    if not isinstance(draw, dict) or set(draw) != {"diagnostics", "warnings"}:
+        raise FolderMismatch(problem)
+    diagnostics, warnings = draw["diagnostics"], draw["warnings"]
+    if not isinstance(diagnostics, dict) or not all(
+        isinstance(k, str) and _is_diagnostic(v) for k, v in diagnostics.items()
+    ):
+        raise FolderMismatch(problem)
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise FolderMismatch(problem)
+    return draw
 
 
 def check_events(events: list[Event], state: dict[str, Any], expected: Expected) -> None:

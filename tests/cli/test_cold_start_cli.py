@@ -96,3 +96,9 @@ def test_typiclust_draws_the_initial_set_and_probcover_queries(tmp_path) -> None
     assert 0 < record["probcover_delta"] <= 2  # rows of norm 1 lie within 2 of each other
     assert record["probcover_purity"] >= 0.95
     assert 0 <= record["embedding_rotation_accuracy"] <= 1
+    # The initial draw's own diagnostics: in the run_started event and in cycle 0's record.
+    drawn = started["initial"]["diagnostics"]
+    assert drawn["typiclust_clusters"] == 40  # one cluster per initial sample
+    assert record["initial_typiclust_clusters"] == 40
+    assert record["initial_embedding_rotation_accuracy"] == drawn["embedding_rotation_accuracy"]
+    assert "initial_embedding_rotation_accuracy" not in summary["cycles"][1]["diagnostics"]

@@ -130,6 +130,10 @@ CASES: dict[str, tuple[Corruption, str | None]] = {
         edit_json("checkpoint.json", set_key("next_cycle", 2)),
         "checkpoint.json",
     ),
+    "checkpoint initial draw edited": (
+        edit_json("checkpoint.json", set_key("initial_draw", {"diagnostics": {"x": "1"}})),
+        "checkpoint.json",
+    ),
     "annotations truncated": (truncate("annotations.csv"), "annotations.csv"),
     "annotations deleted": (delete("annotations.csv"), "annotations.csv"),
     "annotations edited": (edit_answer, "annotations.csv"),
