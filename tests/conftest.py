@@ -14,8 +14,9 @@ requires_fashion_mnist = pytest.mark.skipif(
 )
 
 
-def tiny_study_args(out: Path, name: str, **overrides: object) -> list[str]:
-    """Arguments of a `palsim run` that finishes in a few seconds on a CPU."""
+def tiny_study_args(out: Path | None, name: str | None = None, **overrides: object) -> list[str]:
+    """Arguments of a `palsim run` (or, without ``out`` and ``name``, of a sweep's grid point)
+    that finishes in a few seconds on a CPU; an override of None leaves the option out."""
     values: dict[str, object] = {
         "out": out,
         "name": name,
@@ -30,7 +31,12 @@ def tiny_study_args(out: Path, name: str, **overrides: object) -> list[str]:
         "test-size": 500,
     }
     values.update({key.replace("_", "-"): value for key, value in overrides.items()})
-    return [part for key, value in values.items() for part in (f"--{key}", str(value))]
+    return [
+        part
+        for key, value in values.items()
+        if value is not None
+        for part in (f"--{key}", str(value))
+    ]
 
 
 @pytest.fixture(autouse=True, scope="session")

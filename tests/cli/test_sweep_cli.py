@@ -13,28 +13,13 @@ from palsim.config import RunConfig
 from palsim.events import EventName, read_events
 from palsim.store import read_summary
 from palsim.sweep.grid import expand_grid
-from tests.conftest import requires_fashion_mnist
+from tests.conftest import requires_fashion_mnist, tiny_study_args
 
 runner = CliRunner()
 
-TINY = [
-    "--pool-size",
-    "300",
-    "--initial",
-    "40",
-    "--budget",
-    "40",
-    "--cycles",
-    "3",
-    "--epochs",
-    "1",
-    "--min-steps",
-    "0",
-    "--device",
-    "cpu",
-    "--test-size",
-    "500",
-]
+TINY = tiny_study_args(
+    None, pool_size=300, initial=40, budget=40, cycles=3, epochs=1, strategy=None
+)  # the test split last: one test raises it
 
 
 def interrupt_at_cycle_1(config: RunConfig) -> None:

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from palsim.cli import app
 from palsim.events import EventName, read_events
 from palsim.strategies import load_all
-from tests.conftest import requires_fashion_mnist
+from tests.conftest import requires_fashion_mnist, tiny_study_args
 
 runner = CliRunner()
 
@@ -18,28 +18,17 @@ runner = CliRunner()
 def test_every_registered_strategy_runs_a_tiny_study(tmp_path, name) -> None:
     args = [
         "run",
-        "--strategy",
-        name,
-        "--out",
-        str(tmp_path),
-        "--name",
-        "run",
-        "--device",
-        "cpu",
-        "--pool-size",
-        "400",
-        "--initial",
-        "60",
-        "--budget",
-        "40",
-        "--cycles",
-        "2",
-        "--epochs",
-        "1",
-        "--min-steps",
-        "0",
-        "--test-size",
-        "200",
+        *tiny_study_args(
+            tmp_path,
+            "run",
+            strategy=name,
+            pool_size=400,
+            initial=60,
+            budget=40,
+            cycles=2,
+            epochs=1,
+            test_size=200,
+        ),
         "--quiet",
         "--json",
     ]

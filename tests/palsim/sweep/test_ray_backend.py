@@ -14,7 +14,7 @@ from palsim.events import EventName, read_events
 from palsim.store import read_summary
 from palsim.sweep.grid import Outcome, expand_grid, run_sweep
 from palsim.sweep.ray_backend import RAY_MISSING, RayBackend, gpu_share, import_ray
-from tests.conftest import requires_fashion_mnist
+from tests.conftest import requires_fashion_mnist, tiny_study_args
 
 
 def test_gpu_share() -> None:
@@ -97,28 +97,13 @@ def test_sweep_on_a_local_ray_instance(tmp_path, local_ray) -> None:
         "ray",
         "--strategy",
         "random",
-        "--device",
-        "cpu",
         "--oracle",
         "noisy:0.2,matrix:/no/such/matrix.csv",
         "--seeds",
         "0-1",
-        "--pool-size",
-        "300",
-        "--initial",
-        "40",
-        "--budget",
-        "40",
-        "--cycles",
-        "3",
-        "--epochs",
-        "1",
-        "--min-steps",
-        "0",
-        "--test-size",
-        "500",
-        "--out",
-        str(tmp_path),
+        *tiny_study_args(
+            tmp_path, pool_size=300, initial=40, budget=40, cycles=3, epochs=1, strategy=None
+        ),
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
