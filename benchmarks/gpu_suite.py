@@ -1,5 +1,6 @@
 """The GPU readiness suite: every strategy for a short study on CUDA, the PAL cycle at
-CIFAR-10 scale, and a short Fashion-MNIST study; every number goes to one output file.
+CIFAR-10 scale, a PAL cycle on Cityscapes' protocol (DeepLabV3), and a short Fashion-MNIST
+study; every number goes to one output file.
 
 Run through ``benchmarks/gpu_suite.sh`` (which checks for CUDA and the data first). The CUDA
 paths exercised: bf16 autocast, channels_last, the pool and test split resident on the GPU.
@@ -41,12 +42,26 @@ class Sizes:
     study_cycles: int  # cycles of the short study (the strategy runs do 2: one query)
     study_seeds: int  # seeds of the short study
     pal_cycle_args: tuple[str, ...]  # arguments of benchmarks/gpu_pal_cycle.py
+    seg_cycle_args: tuple[str, ...]  # arguments of benchmarks/gpu_seg_cycle.py
     pal_width: str  # PAL scorer's ResNet-18 width in the runs; "0": its own (64)
     test_size: int | None  # test images per evaluation; None: the whole test split
 
 
+# The Cityscapes cycle trains both DeepLabV3s 500 steps (the paper preset's floor is 1,000)
+# to leave the short study its time; the JSON line records the steps.
+SEG_GPU = ("--device", "cuda", "--min-steps", "500", "--epochs", "1")
 GPU = Sizes(
-    "cuda", 10_000, 1_000, 500, 15, 3, 2, ("--device", "cuda", "--epochs", "100"), "0", None
+    "cuda",
+    10_000,
+    1_000,
+    500,
+    15,
+    3,
+    2,
+    ("--device", "cuda", "--epochs", "100"),
+    (*SEG_GPU, "--scorer-min-steps", "500", "--scorer-epochs", "1"),
+    "0",
+    None,
 )
 SMOKE = Sizes(
     "cpu",
@@ -74,6 +89,7 @@ SMOKE = Sizes(
         "--score-batch-size",
         "64",
     ),
+    ("--device", "cpu", "--small"),
     "8",
     300,
 )
@@ -149,11 +165,23 @@ def every_strategy(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
 
 def pal_cycle(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
     """2. One PAL cycle at CIFAR-10 scale on synthetic tensors (its own script's JSON line)."""
-    script = Path(__file__).with_name("gpu_pal_cycle.py")
+    script_part("pal_cycle", "gpu_pal_cycle.py", sizes.pal_cycle_args, args, out)
+
+
+def seg_cycle(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
+    """3. One PAL cycle on Cityscapes' protocol and shape, synthetic tensors (DeepLabV3)."""
+    script_part("seg_cycle", "gpu_seg_cycle.py", sizes.seg_cycle_args, args, out)
+
+
+def script_part(
+    part: str, script: str, arguments: tuple[str, ...], args: argparse.Namespace, out: TextIO
+) -> None:
+    """Run a benchmark script beside this one; write its last line (JSON) or why none came."""
+    path = Path(__file__).with_name(script)
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, str(script), *sizes.pal_cycle_args],
+            [sys.executable, str(path), *arguments],
             capture_output=True,
             text=True,
             timeout=args.pal_timeout,
@@ -161,12 +189,7 @@ def pal_cycle(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
     except subprocess.TimeoutExpired:
         write(
             out,
-            {
-                "part": "pal_cycle",
-                "status": "timeout",
-                "seconds": args.pal_timeout,
-                "args": list(sizes.pal_cycle_args),
-            },
+            {"part": part, "status": "timeout", "seconds": args.pal_timeout, "args": arguments},
         )
         return
     lines = done.stdout.strip().splitlines()
@@ -174,18 +197,18 @@ def pal_cycle(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
         write(
             out,
             {
-                "part": "pal_cycle",
+                "part": part,
                 "status": "failed",
                 "error": done.stderr[-2000:],
                 "seconds": time.perf_counter() - started,
             },
         )
         return
-    write(out, {"part": "pal_cycle", "status": "finished", **json.loads(lines[-1])})
+    write(out, {"part": part, "status": "finished", **json.loads(lines[-1])})
 
 
 def short_study(sizes: Sizes, args: argparse.Namespace, out: TextIO) -> None:
-    """3. PAL, entropy and random, clean and noisy:0.2, a few seeds, paired by seed."""
+    """4. PAL, entropy and random, clean and noisy:0.2, a few seeds, paired by seed."""
     for seed in range(sizes.study_seeds):
         for oracle in ("perfect", "noisy:0.2"):
             for strategy in ("pal", "entropy", "random"):
@@ -223,9 +246,11 @@ def main() -> int:
     parser.add_argument("--out", default="gpu_suite.jsonl", help="the output file (JSON lines)")
     parser.add_argument("--runs", default=None, help="run folders [a temporary folder]")
     parser.add_argument("--cpu-smoke", action="store_true", help="tiny sizes on the CPU")
-    parser.add_argument("--pal-timeout", type=int, default=180, help="seconds for part 2")
+    parser.add_argument(
+        "--pal-timeout", type=int, default=180, help="seconds for parts 2 and 3 each"
+    )
     parser.add_argument("--minutes", type=float, default=7.5, help="start no study run after")
-    parser.add_argument("--parts", default="strategies,pal-cycle,study")
+    parser.add_argument("--parts", default="strategies,pal-cycle,seg-cycle,study")
     args = parser.parse_args()
     sizes = SMOKE if args.cpu_smoke else GPU
     args.deadline = time.perf_counter() + 60 * args.minutes
@@ -235,7 +260,12 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    parts = {"strategies": every_strategy, "pal-cycle": pal_cycle, "study": short_study}
+    parts = {
+        "strategies": every_strategy,
+        "pal-cycle": pal_cycle,
+        "seg-cycle": seg_cycle,
+        "study": short_study,
+    }
     chosen = args.parts.split(",")
     unknown = [part for part in chosen if part not in parts]
     if unknown:

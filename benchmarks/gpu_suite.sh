@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The GPU readiness suite, in one command from the source tree; under 8 minutes on one GPU
-# (part 3 starts no run after --minutes, default 7.5, so a slow card ends on time):
+# (part 4 starts no run after --minutes, default 7.5, so a slow card ends on time):
 #   1. every strategy for a short study on CUDA (bf16 autocast, channels_last, data on the GPU),
 #   2. one PAL cycle at CIFAR-10 scale on synthetic tensors (benchmarks/gpu_pal_cycle.py),
-#   3. a short study on Fashion-MNIST: PAL, entropy, random; clean and 20% noise; 2 seeds.
+#   3. one segmentation PAL cycle on Cityscapes' protocol and shape, synthetic tensors
+#      (benchmarks/gpu_seg_cycle.py: DeepLabV3 task model and scorer, contrastive pretext),
+#   4. a short study on Fashion-MNIST: PAL, entropy, random; clean and 20% noise; 2 seeds.
 # Every number goes to one JSON-lines file.
 #
 #   benchmarks/gpu_suite.sh --data-dir data/fashion-mnist [--out gpu_suite.jsonl]
