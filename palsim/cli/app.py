@@ -188,12 +188,14 @@ def watch(path: Path = typer.Argument(..., help="A run directory or a folder of 
 
 
 def complete_from(table: str, incomplete: str) -> list[str]:
-    """Shell completion of ``--format`` and ``--metric`` from the report's own tables."""
+    """Shell completion of ``--format``, ``--metric`` and ``--robustness`` from the report's
+    own tables."""
     from palsim.report.formats import FORMATS
-    from palsim.report.plot import METRICS
+    from palsim.report.metrics import METRIC_CHOICES
+    from palsim.report.plot import ROBUSTNESS
 
-    values = FORMATS if table == "formats" else tuple(METRICS)
-    return [value for value in values if value.startswith(incomplete)]
+    tables = {"formats": FORMATS, "metrics": METRIC_CHOICES, "robustness": tuple(ROBUSTNESS)}
+    return [value for value in tables[table] if value.startswith(incomplete)]
 
 
 @app.command()
@@ -206,11 +208,17 @@ def report(
         help="table | csv | json | markdown.",
         autocompletion=lambda incomplete: complete_from("formats", incomplete),
     ),
-    plot: Path = typer.Option(None, help="Also draw learning curves and noise robustness here."),
     metric: str = typer.Option(
-        "final",
-        help="Noise-robustness plot: final | aubc.",
+        "auto",
+        help="auto | accuracy | miou | pixel-accuracy; auto: accuracy for classification runs, "
+        "miou for segmentation runs.",
         autocompletion=lambda incomplete: complete_from("metrics", incomplete),
+    ),
+    plot: Path = typer.Option(None, help="Also draw learning curves and noise robustness here."),
+    robustness: str = typer.Option(
+        "final",
+        help="Noise-robustness plot: the metric's final value or its AUBC (final | aubc).",
+        autocompletion=lambda incomplete: complete_from("robustness", incomplete),
     ),
     baseline: str = typer.Option(
         None, help="Paired differences to this strategy (same seeds), with 95% CIs."
@@ -225,22 +233,32 @@ def report(
     ),
 ) -> None:
     """Aggregate finished runs by their whole configuration except the seeds: mean ± std per
-    cycle, AUBC; runs that differ in any other setting are reported apart.
+    cycle, AUBC; runs that differ in any other setting are reported apart. Every number is of
+    one metric: test accuracy (classification runs), mIoU or pixel accuracy (segmentation).
 
-    Unfinished, failed or corrupt runs are listed on stderr and skipped.
+    Unfinished, failed or corrupt runs, and runs without the metric, are listed on stderr and
+    skipped.
 
     Example: palsim report runs/ --baseline random --format markdown --plot curves.png
+    Example: palsim report runs/ --metric miou --baseline random
     """
     from palsim.report.aggregate import report as build_report
     from palsim.report.formats import FORMATS, notes, render
+    from palsim.report.metrics import check_metric_name
     from palsim.report.paired import compare
-    from palsim.report.plot import METRICS, import_pyplot, plot_report
+    from palsim.report.plot import ROBUSTNESS, import_pyplot, plot_report
 
     try:
         if output_format not in FORMATS:
             raise ValueError(f"--format {output_format!r}: choose one of: {', '.join(FORMATS)}")
-        if metric not in METRICS:
-            raise ValueError(f"--metric {metric!r}: choose one of: {', '.join(METRICS)}")
+        if metric in ROBUSTNESS:  # the robustness panel's choice, once spelled --metric
+            raise ValueError(
+                f"--metric {metric!r}: the noise-robustness panel's final | aubc is --robustness"
+            )
+        check_metric_name(metric)
+        if robustness not in ROBUSTNESS:
+            choices = ", ".join(ROBUSTNESS)
+            raise ValueError(f"--robustness {robustness!r}: choose one of: {choices}")
         if per_run and output_format != "csv":
             raise ValueError("--per-run applies to --format csv only")
         if diagnostics and output_format == "csv":
@@ -250,13 +268,13 @@ def report(
             )
         if plot is not None:
             import_pyplot()
-        groups, skipped = build_report(runs_dir)
+        groups, skipped = build_report(runs_dir, metric)
     except ValueError as error:
         raise UsageError(str(error)) from None
     for directory, reason in skipped:
         print(f"skipped {plain(directory)}: {plain(reason)}", file=sys.stderr)
     if not groups:
-        raise UsageError(f"no finished runs in {runs_dir}")
+        raise UsageError(f"no finished runs in {runs_dir}{metric_note(metric)}")
     try:
         comparisons = compare(groups, baseline) if baseline is not None else None
     except ValueError as error:
@@ -268,8 +286,15 @@ def report(
     if text is not None:
         sys.stdout.write(text)
     if plot is not None:
-        plot_report(groups, plot, metric, comparisons)
+        plot_report(groups, plot, robustness, comparisons)
         print(f"wrote {plot}", file=sys.stderr)
+
+
+def metric_note(metric: str) -> str:
+    """`` with a test mIoU`` when ``--metric`` named one: why no run was left."""
+    from palsim.report.metrics import AUTO, REPORT_METRICS
+
+    return "" if metric == AUTO else f" with a {REPORT_METRICS.get(metric).label}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,11 +6,13 @@ folder differ in some key beyond dataset, oracle and strategy (other epochs in a
 say), they form separate groups and each group names its value of every such key
 (:attr:`GroupStats.settings`), so the report says which key differs.
 
-For each group, over its runs (the seeds): mean, standard deviation (n - 1) and standard
-error of the test accuracy per cycle; the normalised area under the budget curve (AUBC:
-trapezoid of accuracy over the labeled count, divided by the labeled range, so it lies in
-[0, 1] like an accuracy); the final accuracy; the realised label-noise rate of the final
-labeled set. Standard library only.
+Every number is of the report's metric (:mod:`~palsim.report.metrics`: test accuracy,
+mIoU or pixel accuracy, one for the whole report). For each group, over its runs (the seeds):
+mean, standard deviation (n - 1) and standard error of the metric per cycle; the normalised
+area under the budget curve (AUBC: trapezoid of the metric over the labeled count, divided by
+the labeled range, so it lies in [0, 1] like the metric); the final value; the realised
+label-noise rate of the final labeled set; for segmentation runs, the mean IoU of each class
+at the last cycle. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from palsim.report.runs import RunResult, collect
+from palsim.report.metrics import REPORT_METRICS, Metric
+from palsim.report.runs import RunResult, collect, iou_per_class
 
 #: Keys every report shows in columns of their own, never among a group's settings.
 SHOWN_KEYS = ("dataset", "oracle", "strategy")
@@ -49,11 +52,13 @@ class GroupStats:
     """Runs whose configurations agree on every key but the seeds."""
 
     members: list[RunResult]
+    metric: Metric  # what ``values``, ``aubc`` and ``final`` measure
     labeled: list[int]  # labeled count per cycle (the same in every run of the group)
-    accuracy: list[Spread]  # per cycle
-    aubc: Spread
-    final_accuracy: Spread
+    values: list[Spread]  # the metric per cycle
+    aubc: Spread  # of the metric over the labeled count
+    final: Spread  # the metric at the last cycle
     noise_rate: float | None  # mean realised noise rate of the final labeled set
+    iou_per_class: list[float | None] | None  # last cycle, mean over runs; None: not recorded
     settings: dict[str, Any] = field(default_factory=dict)  # keys that differ between groups
 
     @property
@@ -79,12 +84,17 @@ class GroupStats:
         return [str(run.directory) for run in self.members]
 
 
-def aubc(labeled: list[int], accuracy: list[float]) -> float:
-    """Trapezoid area of accuracy over labeled count, divided by the labeled range."""
+def metric_of(groups: list[GroupStats]) -> Metric:
+    """The metric of a report's groups (all share one); test accuracy when there are none."""
+    return groups[0].metric if groups else REPORT_METRICS.get("accuracy")
+
+
+def aubc(labeled: list[int], values: list[float]) -> float:
+    """Trapezoid area of the metric over labeled count, divided by the labeled range."""
     if len(labeled) == 1 or labeled[-1] == labeled[0]:
-        return accuracy[-1]
+        return values[-1]
     area = sum(
-        (labeled[i + 1] - labeled[i]) * (accuracy[i] + accuracy[i + 1]) / 2
+        (labeled[i + 1] - labeled[i]) * (values[i] + values[i + 1]) / 2
         for i in range(len(labeled) - 1)
     )
     return area / (labeled[-1] - labeled[0])
@@ -136,12 +146,28 @@ def group_stats(runs: list[RunResult]) -> GroupStats:
     noise = [run.noise_rate for run in runs if run.noise_rate is not None]
     return GroupStats(
         members=runs,
+        metric=runs[0].metric,
         labeled=runs[0].labeled,
-        accuracy=[Spread.of([run.accuracy[c] for run in runs]) for c in range(cycles)],
-        aubc=Spread.of([aubc(run.labeled, run.accuracy) for run in runs]),
-        final_accuracy=Spread.of([run.accuracy[-1] for run in runs]),
+        values=[Spread.of([run.values[c] for run in runs]) for c in range(cycles)],
+        aubc=Spread.of([aubc(run.labeled, run.values) for run in runs]),
+        final=Spread.of([run.values[-1] for run in runs]),
         noise_rate=sum(noise) / len(noise) if noise else None,
+        iou_per_class=mean_iou_per_class(runs),
     )
+
+
+def mean_iou_per_class(runs: list[RunResult]) -> list[float | None] | None:
+    """Per class, the mean last-cycle IoU over the runs that have one (None: no run has);
+    None when no run records the list or the runs' lists differ in length."""
+    lists = [iou_per_class(run.cycles[-1]) for run in runs]
+    known = [listed for listed in lists if listed is not None]
+    if not known or len({len(listed) for listed in known}) > 1:
+        return None
+    means: list[float | None] = []
+    for values in zip(*known, strict=True):
+        present = [value for value in values if value is not None]
+        means.append(sum(present) / len(present) if present else None)
+    return means
 
 
 MISSING = "-"  # the value shown for a key that a run's configuration lacks (an older run)
@@ -175,10 +201,12 @@ def settings_text(settings: dict[str, Any]) -> str:
     return ", ".join(f"{key}={value_text(value)}" for key, value in settings.items())
 
 
-def report(root: Path) -> tuple[list[GroupStats], list[tuple[Path, str]]]:
-    """The groups of the finished runs under ``root``, and every skipped run with its reason."""
+def report(root: Path, metric: str = "auto") -> tuple[list[GroupStats], list[tuple[Path, str]]]:
+    """The groups of the finished runs under ``root`` measured by ``--metric metric``, and
+    every skipped run with its reason. ValueError: no such folder, or ``auto`` over runs of
+    both tasks."""
     if not root.is_dir():
         raise ValueError(f"{root} is not a directory of runs")
-    results, skipped = collect(root)
+    results, skipped, _ = collect(root, metric)
     groups, mismatched = aggregate(results)
     return groups, skipped + mismatched

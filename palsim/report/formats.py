@@ -1,6 +1,8 @@
 """Render a report: a Rich table for people, or CSV, JSON and Markdown for scripts and papers.
 
-CSV is long-form, one row per (group, cycle), with the group's AUBC, final accuracy and noise
+Every number is of the report's metric (test accuracy, mIoU or pixel accuracy), named in
+every title, header and CSV column (``accuracy_mean``, ``miou_mean``, ...) and in the JSON.
+CSV is long-form, one row per (group, cycle), with the group's AUBC, final value and noise
 rate repeated on each row, so that pandas or a spreadsheet reads it without reshaping; with
 ``--baseline`` each row also carries the paired difference to the baseline and its 95%
 confidence interval. ``--per-run`` writes one row per run and cycle instead
@@ -19,41 +21,33 @@ import json
 from pathlib import Path
 from typing import Any
 
-from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.aggregate import GroupStats, Spread, metric_of, settings_text
 from palsim.report.diagnostics import group_diagnostics
+from palsim.report.metrics import Metric
 from palsim.report.paired import Comparison, Paired
 from palsim.report.per_run import csv_text
 from palsim.report.rows import STD_NOTE, TextTable, report_tables
 
 FORMATS = ("table", "csv", "json", "markdown")
 
-CSV_COLUMNS = [
-    "dataset",
-    "oracle",
-    "strategy",
-    "settings",
-    "runs",
-    "cycle",
-    "labeled",
-    "accuracy_mean",
-    "accuracy_std",
-    "accuracy_sem",
-    "aubc_mean",
-    "aubc_std",
-    "final_accuracy_mean",
-    "final_accuracy_std",
-    "noise_rate",
-]
-PAIRED_CSV_COLUMNS = [
-    "baseline",
-    "pairs",
-    "accuracy_diff_mean",
-    "accuracy_diff_ci95_low",
-    "accuracy_diff_ci95_high",
-    "aubc_diff_mean",
-    "aubc_diff_ci95_low",
-    "aubc_diff_ci95_high",
-]
+
+def csv_columns(metric: Metric) -> list[str]:
+    """The CSV header; ``accuracy_mean`` ... for test accuracy, ``miou_mean`` ... for mIoU."""
+    stem = metric.column
+    return [
+        *("dataset", "oracle", "strategy", "settings", "runs", "cycle", "labeled"),
+        *(f"{stem}_mean", f"{stem}_std", f"{stem}_sem", "aubc_mean", "aubc_std"),
+        *(f"final_{stem}_mean", f"final_{stem}_std", "noise_rate"),
+    ]
+
+
+def paired_csv_columns(metric: Metric) -> list[str]:
+    """The paired columns that ``--baseline`` adds to the CSV header."""
+    stem = metric.column
+    return [
+        *("baseline", "pairs", f"{stem}_diff_mean", f"{stem}_diff_ci95_low"),
+        *(f"{stem}_diff_ci95_high", "aubc_diff_mean", "aubc_diff_ci95_low", "aubc_diff_ci95_high"),
+    ]
 
 
 def blank_if_none(value: float | None) -> float | str:
@@ -82,10 +76,12 @@ def paired_cells(comparison: Comparison | None, cycle: int) -> list[Any]:
 def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS + (PAIRED_CSV_COLUMNS if comparisons is not None else []))
+    metric = metric_of(groups)
+    paired = paired_csv_columns(metric) if comparisons is not None else []
+    writer.writerow(csv_columns(metric) + paired)
     compared = {id(c.group): c for c in comparisons or []}
     for group in groups:
-        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True)):
+        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.values, strict=True)):
             row = [
                 *map(csv_text, group.key),
                 csv_text(settings_text(group.settings)),
@@ -97,8 +93,8 @@ def to_csv(groups: list[GroupStats], comparisons: list[Comparison] | None = None
                 spread.sem,
                 group.aubc.mean,
                 group.aubc.std,
-                group.final_accuracy.mean,
-                group.final_accuracy.std,
+                group.final.mean,
+                group.final.std,
                 blank_if_none(group.noise_rate),
             ]
             if comparisons is not None:
@@ -120,9 +116,9 @@ def group_dict(group: GroupStats) -> dict[str, Any]:
     dataset, oracle, strategy = group.key
     cycles = [
         {"cycle": cycle, "labeled": labeled, **spread_dict(spread)}
-        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
+        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.values, strict=True))
     ]
-    return {
+    value = {
         "dataset": dataset,
         "oracle": oracle,
         "strategy": strategy,
@@ -130,12 +126,15 @@ def group_dict(group: GroupStats) -> dict[str, Any]:
         "config": group.identity,
         "runs": group.runs,
         "seeds": group.seeds,
-        "final_accuracy": spread_dict(group.final_accuracy),
+        f"final_{group.metric.column}": spread_dict(group.final),
         "aubc": spread_dict(group.aubc),
         "noise_rate": group.noise_rate,
         "cycles": cycles,
         "directories": group.directories,
     }
+    if group.iou_per_class is not None:
+        value["iou_per_class_last_cycle"] = group.iou_per_class  # mean over the runs
+    return value
 
 
 def comparison_dict(comparison: Comparison) -> dict[str, Any]:
@@ -183,6 +182,7 @@ def to_json(
             entry["diagnostics"] = diagnostics_list(group)
         listed.append(entry)
     value: dict[str, Any] = {
+        "metric": metric_of(groups).as_dict(),
         "statistics": f"{STD_NOTE}; sem = std / sqrt(n)",
         "groups": listed,
         "skipped": [{"directory": str(path), "reason": reason} for path, reason in skipped],
@@ -190,8 +190,8 @@ def to_json(
     if comparisons is not None:
         value["paired"] = {
             "baseline": comparisons[0].baseline if comparisons else None,
-            "statistics": "mean of (strategy - baseline) over runs of the same seeds; "
-            "ci95: 95% confidence interval, t-distribution with n - 1 dof",
+            "statistics": f"mean of (strategy - baseline) in {metric_of(groups).label} over "
+            "runs of the same seeds; ci95: 95% confidence interval, t-distribution with n - 1 dof",
             "comparisons": [comparison_dict(comparison) for comparison in comparisons],
         }
     return json.dumps(value, indent=1)

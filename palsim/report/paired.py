@@ -4,7 +4,7 @@ All strategies of one seed share the pool, the initial labeled set and the oracl
 the fair question is how each strategy does against the baseline *on the same seed*. A group
 is paired with the baseline group whose configuration is the same except ``strategy`` and
 ``strategy_options``; their runs are paired by (seed, noise_seed). Per pair the difference
-(strategy minus baseline) of the test accuracy at each cycle and of the AUBC is taken; the
+(strategy minus baseline) of the report's metric at each cycle and of its AUBC is taken; the
 report gives the mean difference and a 95% confidence interval from the t-distribution with
 n - 1 degrees of freedom: mean ± t(0.975, n - 1) · std / sqrt(n), std over n - 1. One pair
 gives a mean but no interval.
@@ -59,7 +59,7 @@ class Comparison:
     group: GroupStats
     baseline: str  # the baseline strategy's name
     seeds: list[int | None] = field(default_factory=list)  # the paired seeds
-    cycles: list[Paired] = field(default_factory=list)  # accuracy difference per cycle
+    cycles: list[Paired] = field(default_factory=list)  # the metric's difference per cycle
     aubc: Paired | None = None
     reason: str | None = None
 
@@ -101,12 +101,11 @@ def pair_with(group: GroupStats, candidates: list[GroupStats], baseline: str) ->
     if not pairs:
         return Comparison(group, baseline, reason=f"no seed in common with {baseline}")
     cycles = [
-        Paired.of([mine.accuracy[c] - other.accuracy[c] for mine, other in pairs])
+        Paired.of([mine.values[c] - other.values[c] for mine, other in pairs])
         for c in range(len(group.labeled))
     ]
     aubc_differences = [
-        aubc(mine.labeled, mine.accuracy) - aubc(other.labeled, other.accuracy)
-        for mine, other in pairs
+        aubc(mine.labeled, mine.values) - aubc(other.labeled, other.values) for mine, other in pairs
     ]
     seeds = [mine.seed for mine, _ in pairs]
     return Comparison(group, baseline, seeds, cycles, Paired.of(aubc_differences))

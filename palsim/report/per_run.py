@@ -1,10 +1,12 @@
 """``palsim report --format csv --per-run``: one row per run and cycle, nothing averaged.
 
 The leading columns name the run and its group; then come the cycle record's own fields as
-summary.json holds them (``cycle``, ``labeled``, ``test_accuracy``, ``noise_rate`` and any
-diagnostics a run records), each written at the precision it was stored with. A nested
-object's fields become ``outer.inner`` columns; lists are left out. With ``--baseline``,
-each row also gives the run's accuracy minus that of the baseline run of the same seeds.
+summary.json holds them (``cycle``, ``labeled``, ``test_accuracy`` or ``test_miou`` and
+``test_pixel_accuracy``, ``noise_rate`` and any diagnostics a run records), each written at
+the precision it was stored with. A nested object's fields become ``outer.inner`` columns;
+lists are left out. With ``--baseline``, each row also gives the run's value of the report's
+metric minus that of the baseline run of the same seeds (column ``<metric key>_diff``, e.g.
+``test_miou_diff``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ import io
 from typing import Any
 
 from palsim.events import plain
-from palsim.report.aggregate import GroupStats, settings_text
+from palsim.report.aggregate import GroupStats, metric_of, settings_text
 from palsim.report.paired import Comparison, comparison_cell
 from palsim.report.runs import RunResult
 
 RUN_COLUMNS = ["run", "dataset", "oracle", "strategy", "settings", "seed", "noise_seed"]
-BASELINE_COLUMNS = ["baseline", "test_accuracy_diff"]
 SCALARS = (str, int, float, bool)
 
 
@@ -64,7 +65,8 @@ def to_per_run_csv(groups: list[GroupStats], comparisons: list[Comparison] | Non
     columns = record_columns(groups)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RUN_COLUMNS + columns + (BASELINE_COLUMNS if comparisons is not None else []))
+    baseline_columns = ["baseline", f"{metric_of(groups).key}_diff"]
+    writer.writerow(RUN_COLUMNS + columns + (baseline_columns if comparisons is not None else []))
     references = baseline_references(groups, comparisons) if comparisons is not None else {}
     for group in groups:
         for run in group.members:
@@ -104,4 +106,4 @@ def baseline_cells(
     baseline = comparisons[0].baseline if comparisons else ""
     if reference is None or run.strategy == baseline or reference.labeled != run.labeled:
         return [csv_text(baseline), ""]
-    return [csv_text(baseline), run.accuracy[cycle] - reference.accuracy[cycle]]
+    return [csv_text(baseline), run.values[cycle] - reference.values[cycle]]

@@ -1,14 +1,15 @@
-"""Plot a report: learning curves with std bands, accuracy against the noise rate, and (with a
-baseline) paired differences with 95% confidence bands.
+"""Plot a report: learning curves with std bands, the metric against the noise rate, and (with
+a baseline) paired differences with 95% confidence bands. Every axis names the report's
+metric (test accuracy, test mIoU or test pixel accuracy).
 
 One row of panels per dataset: a learning-curve panel per oracle (one line per group, mean
-test accuracy over seeds with a band of ± one standard deviation), then a noise-robustness
-panel: final accuracy or AUBC against the oracle's nominal noise rate, one line per strategy
+of the metric over seeds with a band of ± one standard deviation), then a noise-robustness
+panel: its final value or AUBC against the oracle's nominal noise rate, one line per strategy
 and noise family (``noisy:0 -> noisy:0.1 -> noisy:0.3``; ``pair:0.15`` is another line), error
 bars of ± one std. A perfect oracle is rate 0 of every family: it starts each family's line
 unless that family has a rate-0 run of its own. Oracles without one rate (matrix files,
 annotator pools, replays) appear in the learning curves only. With ``--baseline``, a second
-row per dataset shows each strategy's paired accuracy difference to the baseline per cycle
+row per dataset shows each strategy's paired difference to the baseline per cycle
 with its 95% confidence band. Groups that differ in other settings are separate lines,
 labelled with those settings. matplotlib is an optional extra (``pip install palsim[plot]``),
 imported only here, with the file-only Agg backend.
@@ -19,10 +20,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.aggregate import GroupStats, Spread, metric_of, settings_text
+from palsim.report.metrics import Metric
 from palsim.report.paired import Comparison
 
-METRICS = {"final": "final test accuracy", "aubc": "AUBC (normalised)"}
+#: ``--robustness``: what the noise-robustness panel draws of the report's metric.
+ROBUSTNESS = {"final": "final {label}", "aubc": "AUBC of {label} (normalised)"}
 PLOT_MISSING = "--plot needs matplotlib, which is not installed here: pip install palsim[plot]"
 #: Spec names that are one noise model under two names.
 FAMILY_ALIASES = {"uniform": "noisy"}
@@ -61,12 +64,15 @@ def label(group: GroupStats) -> str:
 def plot_report(
     groups: list[GroupStats],
     path: Path,
-    metric: str = "final",
+    robustness: str = "final",
     comparisons: list[Comparison] | None = None,
 ) -> None:
     """Write the figure to ``path`` (the format follows its suffix: .png, .pdf, .svg)."""
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
+    if robustness not in ROBUSTNESS:
+        choices = ", ".join(ROBUSTNESS)
+        raise ValueError(f"unknown robustness value {robustness!r}; choose one of: {choices}")
+    metric = metric_of(groups)
+    panel = ROBUSTNESS[robustness].format(label=metric.label)
     plt = import_pyplot()
     datasets = sorted({group.key[0] for group in groups})
     oracles = sorted({group.key[1] for group in groups})
@@ -83,35 +89,36 @@ def plot_report(
         row = axes[rows_per_dataset * index]
         mine = [group for group in groups if group.key[0] == dataset]
         for column, oracle in enumerate(oracles):
-            draw_curves(row[column], [g for g in mine if g.key[1] == oracle], colours)
+            draw_curves(row[column], [g for g in mine if g.key[1] == oracle], colours, metric)
             row[column].set_title(
                 f"{dataset}, oracle {oracle}\nband: ± 1 std over seeds", fontsize=8
             )
         share_y_range(row[:-1])
-        draw_robustness(row[-1], mine, colours, metric)
-        row[-1].set_title(
-            f"{dataset}: {METRICS[metric]} vs noise rate\nbars: ± 1 std over seeds", fontsize=8
-        )
+        draw_robustness(row[-1], mine, colours, robustness, panel)
+        row[-1].set_title(f"{dataset}: {panel} vs noise rate\nbars: ± 1 std over seeds", fontsize=8)
         if comparisons is not None:
-            draw_paired_row(axes[2 * index + 1], dataset, oracles, comparisons, colours)
+            paired_row = axes[2 * index + 1]
+            draw_paired_row(paired_row, dataset, oracles, comparisons, colours, metric)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
 
 
 def share_y_range(panels: list[Any]) -> None:
-    """One accuracy range for a row's learning-curve panels, so they compare at a glance."""
+    """One range of the metric for a row's learning-curve panels, so they compare at a glance."""
     limits = [panel.get_ylim() for panel in panels]
     for panel in panels:
         panel.set_ylim(min(low for low, _ in limits), max(high for _, high in limits))
 
 
-def draw_curves(axis: Any, groups: list[GroupStats], colours: dict[str, str]) -> None:
-    """Mean test accuracy over the labeled count, with a band of ± one standard deviation."""
+def draw_curves(
+    axis: Any, groups: list[GroupStats], colours: dict[str, str], metric: Metric
+) -> None:
+    """Mean of the metric over the labeled count, with a band of ± one standard deviation."""
     for group in groups:
-        mean = [spread.mean for spread in group.accuracy]
-        low = [spread.mean - spread.std for spread in group.accuracy]
-        high = [spread.mean + spread.std for spread in group.accuracy]
+        mean = [spread.mean for spread in group.values]
+        low = [spread.mean - spread.std for spread in group.values]
+        high = [spread.mean + spread.std for spread in group.values]
         colour = colours[label(group)]
         axis.plot(
             group.labeled,
@@ -123,7 +130,7 @@ def draw_curves(axis: Any, groups: list[GroupStats], colours: dict[str, str]) ->
         )
         axis.fill_between(group.labeled, low, high, color=colour, alpha=0.2, linewidth=0)
     axis.set_xlabel("labeled samples")
-    axis.set_ylabel("test accuracy")
+    axis.set_ylabel(metric.label)
     if groups:
         axis.legend(fontsize=7)
 
@@ -132,14 +139,14 @@ Line = tuple[str, str]  # (group label: strategy [settings], noise family)
 Points = list[tuple[float, Spread]]  # (nominal noise rate, the metric over seeds)
 
 
-def robustness_lines(groups: list[GroupStats], metric: str) -> dict[Line, Points]:
-    """(group label, family) -> (nominal rate, metric) points sorted by rate; a perfect
+def robustness_lines(groups: list[GroupStats], robustness: str) -> dict[Line, Points]:
+    """(group label, family) -> (nominal rate, final value or AUBC) points by rate; a perfect
     oracle is rate 0 of each family of its label that has no rate-0 point of its own."""
     lines: dict[Line, Points] = {}
     perfect: dict[str, Spread] = {}
     for group in groups:
         family = noise_family(group.key[1])
-        value = group.final_accuracy if metric == "final" else group.aubc
+        value = group.final if robustness == "final" else group.aubc
         if family is not None and family[0] == PERFECT:
             perfect[label(group)] = value
         elif family is not None:
@@ -154,10 +161,10 @@ def robustness_lines(groups: list[GroupStats], metric: str) -> dict[Line, Points
 
 
 def draw_robustness(
-    axis: Any, groups: list[GroupStats], colours: dict[str, str], metric: str
+    axis: Any, groups: list[GroupStats], colours: dict[str, str], robustness: str, ylabel: str
 ) -> None:
-    """One line per group label and noise family: the metric against the nominal rate."""
-    lines = robustness_lines(groups, metric)
+    """One line per group label and noise family: ``ylabel`` against the nominal rate."""
+    lines = robustness_lines(groups, robustness)
     families = sorted({family for _, family in lines})
     styles = ["-", "--", ":", "-."]
     for (name, family), points in lines.items():
@@ -173,7 +180,7 @@ def draw_robustness(
             linestyle=styles[families.index(family) % len(styles)],
         )
     axis.set_xlabel("oracle noise rate (nominal, per family)")
-    axis.set_ylabel(METRICS[metric])
+    axis.set_ylabel(ylabel)
     if lines:
         axis.legend(fontsize=7)
 
@@ -184,8 +191,9 @@ def draw_paired_row(
     oracles: list[str],
     comparisons: list[Comparison],
     colours: dict[str, str],
+    metric: Metric,
 ) -> None:
-    """Per oracle: accuracy minus the baseline's, per cycle, with its 95% confidence band."""
+    """Per oracle: the metric minus the baseline's, per cycle, with its 95% confidence band."""
     baseline = comparisons[0].baseline if comparisons else "baseline"
     for column, oracle in enumerate(oracles):
         axis = row[column]
@@ -215,7 +223,7 @@ def draw_paired_row(
             fontsize=8,
         )
         axis.set_xlabel("labeled samples")
-        axis.set_ylabel(f"Δ test accuracy vs {baseline}")
+        axis.set_ylabel(f"Δ {metric.label} vs {baseline}")
         if axis.lines[:-1]:
             axis.legend(fontsize=7)
     row[-1].set_visible(False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from palsim.events import plain
-from palsim.report.aggregate import GroupStats, Spread, settings_text
+from palsim.report.aggregate import GroupStats, Spread, metric_of, settings_text
 from palsim.report.diagnostics import group_diagnostics
 from palsim.report.paired import INTERVAL_NOTE, Comparison, Paired
 
@@ -71,25 +71,32 @@ def name_header(with_settings: bool) -> list[str]:
     return ["dataset", "oracle", "strategy", *(["settings"] if with_settings else [])]
 
 
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def summary_table(groups: list[GroupStats]) -> TextTable:
-    """One row a group: runs, final accuracy, AUBC, realised noise."""
+    """One row a group: runs, final value of the metric, its AUBC, realised noise."""
+    metric = metric_of(groups)
     with_settings = any(group.settings for group in groups)
     rows = [
         [
             *names(group, with_settings),
             str(group.runs),
-            plus_minus(group.final_accuracy),
+            plus_minus(group.final),
             plus_minus(group.aubc),
             noise_text(group),
         ]
         for group in groups
     ]
-    header = [*name_header(with_settings), "runs", "final accuracy", "AUBC", "noise"]
-    return TextTable(f"Runs by configuration ({STD_NOTE})", header, rows, len(header) - 4)
+    header = [*name_header(with_settings), "runs", f"final {metric.short}", "AUBC", "noise"]
+    title = f"Runs by configuration, {metric.label} ({STD_NOTE})"
+    return TextTable(title, header, rows, len(header) - 4)
 
 
 def cycle_table(groups: list[GroupStats]) -> TextTable:
-    """One row a group and cycle: labeled count, accuracy mean ± std, standard error."""
+    """One row a group and cycle: labeled count, the metric's mean ± std, standard error."""
+    metric = metric_of(groups)
     with_settings = any(group.settings for group in groups)
     rows = [
         [
@@ -100,15 +107,16 @@ def cycle_table(groups: list[GroupStats]) -> TextTable:
             f"{spread.sem:.4f}",
         ]
         for group in groups
-        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.accuracy, strict=True))
+        for cycle, (labeled, spread) in enumerate(zip(group.labeled, group.values, strict=True))
     ]
-    header = [*name_header(with_settings), "cycle", "labeled", "accuracy", "s.e."]
-    title = f"Test accuracy per cycle ({STD_NOTE}; s.e. = std / sqrt(n))"
+    header = [*name_header(with_settings), "cycle", "labeled", metric.short, "s.e."]
+    title = f"{capitalised(metric.label)} per cycle ({STD_NOTE}; s.e. = std / sqrt(n))"
     return TextTable(title, header, rows, len(header) - 4)
 
 
 def paired_summary_table(comparisons: list[Comparison]) -> TextTable:
-    """One row a compared group: pairs, final-accuracy and AUBC differences to the baseline."""
+    """One row a compared group: pairs, final-value and AUBC differences to the baseline."""
+    metric = metric_of([c.group for c in comparisons])
     with_settings = any(c.group.settings for c in comparisons)
     rows = [
         [
@@ -119,23 +127,24 @@ def paired_summary_table(comparisons: list[Comparison]) -> TextTable:
         ]
         for c in comparisons
     ]
-    header = [*name_header(with_settings), "pairs", "Δ final accuracy", "Δ AUBC"]
+    header = [*name_header(with_settings), "pairs", f"Δ final {metric.short}", "Δ AUBC"]
     baseline = comparisons[0].baseline if comparisons else "the baseline"
-    title = f"Paired difference to {baseline}, same seeds ({INTERVAL_NOTE})"
+    title = f"Paired difference to {baseline} in {metric.label}, same seeds ({INTERVAL_NOTE})"
     return TextTable(title, header, rows, len(header) - 3)
 
 
 def paired_cycle_table(comparisons: list[Comparison]) -> TextTable:
-    """One row a compared group and cycle: the accuracy difference to the baseline."""
+    """One row a compared group and cycle: the metric's difference to the baseline."""
+    metric = metric_of([c.group for c in comparisons])
     with_settings = any(c.group.settings for c in comparisons)
     rows = [
         [*names(c.group, with_settings), str(cycle), str(labeled), difference(paired)]
         for c in comparisons
         for cycle, (labeled, paired) in enumerate(zip(c.group.labeled, c.cycles, strict=False))
     ]
-    header = [*name_header(with_settings), "cycle", "labeled", "Δ accuracy"]
+    header = [*name_header(with_settings), "cycle", "labeled", f"Δ {metric.short}"]
     baseline = comparisons[0].baseline if comparisons else "the baseline"
-    title = f"Test accuracy minus {baseline}'s per cycle ({INTERVAL_NOTE})"
+    title = f"{capitalised(metric.label)} minus {baseline}'s per cycle ({INTERVAL_NOTE})"
     return TextTable(title, header, rows, len(header) - 3)
 
 

@@ -1,6 +1,9 @@
 """Read finished runs from run folders, defensively: folders are copied and shared, so every
 value a report uses is checked here, and a run that cannot be used is skipped with a reason.
 
+Two steps: :func:`read_run` checks a folder's status, configuration and labeled counts
+(:class:`FinishedRun`); once the report's metric is known (``auto`` needs every run's task
+first), :func:`measured` reads that metric from every cycle (:class:`RunResult`).
 Standard library only.
 """
 
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, RunStatus, read_json_object
+from palsim.report.metrics import AUTO_METRIC, Metric, choose_metric, task_of
 
 #: Configuration keys that never change a run's results, left out when runs are grouped:
 #: the seeds (a group's runs differ in them), where files live and what the run is called,
@@ -23,16 +27,20 @@ IGNORED_KEYS = frozenset(
 )
 
 
-@dataclass
-class RunResult:
-    """The parts of one finished run's summary.json that a report uses."""
+@dataclass(frozen=True)
+class FinishedRun:
+    """The parts of one finished run's summary.json that a report uses, before its metric."""
 
     directory: Path
     config: dict[str, Any]  # the resolved configuration (summary.json's copy of config.json)
     cycles: list[dict[str, Any]]  # summary.json's cycle records, each checked below
     labeled: list[int]  # labeled count per cycle
-    accuracy: list[float]  # test accuracy per cycle
     noise_rate: float | None  # realised, over the final labeled set
+
+    @property
+    def task(self) -> str:
+        """classification or segmentation, from the run's own records."""
+        return task_of(list(self.cycles))
 
     @property
     def dataset(self) -> str:
@@ -63,6 +71,14 @@ class RunResult:
         return {key: value for key, value in self.config.items() if key not in IGNORED_KEYS}
 
 
+@dataclass(frozen=True)
+class RunResult(FinishedRun):
+    """A finished run with the report's metric read from every cycle."""
+
+    metric: Metric  # the number the report is about
+    values: list[float]  # that metric per cycle, each in [0, 1]
+
+
 def find_run_directories(root: Path) -> list[Path]:
     """``root`` itself when it is a run directory, else every run directory below it."""
     markers = (CONFIG_FILE, SUMMARY_FILE, EVENTS_FILE)
@@ -72,7 +88,7 @@ def find_run_directories(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def load_run(directory: Path) -> RunResult:
+def read_run(directory: Path) -> FinishedRun:
     """Read a finished run; ValueError says why it cannot be used."""
     path = directory / SUMMARY_FILE
     if not path.exists():
@@ -93,8 +109,18 @@ def load_run(directory: Path) -> RunResult:
     if not isinstance(cycles, list) or not cycles:
         raise ValueError("summary.json has no cycles")
     labeled = [checked_count(cycle) for cycle in cycles]
-    accuracy = [checked_accuracy(cycle) for cycle in cycles]
-    return RunResult(directory, config, cycles, labeled, accuracy, final_noise_rate(cycles[-1]))
+    return FinishedRun(directory, config, cycles, labeled, final_noise_rate(cycles[-1]))
+
+
+def measured(run: FinishedRun, metric: Metric) -> RunResult:
+    """``run`` with ``metric`` read from each cycle; ValueError when a cycle lacks it."""
+    if run.task != metric.task:
+        other = AUTO_METRIC[run.task]
+        raise ValueError(f"a {run.task} run has no {metric.label} (its metric: --metric {other})")
+    values = [checked_value(cycle, metric) for cycle in run.cycles]
+    return RunResult(
+        run.directory, run.config, run.cycles, run.labeled, run.noise_rate, metric, values
+    )
 
 
 def checked_count(cycle: Any) -> int:
@@ -104,11 +130,26 @@ def checked_count(cycle: Any) -> int:
     return value
 
 
-def checked_accuracy(cycle: dict[str, Any]) -> float:
-    value = cycle.get("test_accuracy")
+def checked_value(cycle: dict[str, Any], metric: Metric) -> float:
+    """The cycle's ``metric``: a number in [0, 1] (NaN, text, a missing key are refused)."""
+    value = cycle.get(metric.key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError("a cycle of summary.json lacks a test accuracy in [0, 1]")
+        raise ValueError(f"a cycle of summary.json lacks a {metric.label} in [0, 1]")
     return float(value)
+
+
+def iou_per_class(record: dict[str, Any]) -> list[float | None] | None:
+    """A record's ``test_iou_per_class``: None unless it is a list; an entry that is not a
+    number in [0, 1] counts as a class without IoU (None), as a class absent from the split."""
+    listed = record.get("test_iou_per_class")
+    if not isinstance(listed, list):
+        return None
+    return [
+        float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+        else None
+        for value in listed
+    ]
 
 
 def final_noise_rate(last: dict[str, Any]) -> float | None:
@@ -121,13 +162,24 @@ def final_noise_rate(last: dict[str, Any]) -> float | None:
     return float(rate)
 
 
-def collect(root: Path) -> tuple[list[RunResult], list[tuple[Path, str]]]:
-    """Finished runs under ``root``, and (directory, reason) for every run skipped."""
-    results: list[RunResult] = []
+def collect(
+    root: Path, metric_name: str = "auto"
+) -> tuple[list[RunResult], list[tuple[Path, str]], Metric]:
+    """Finished runs under ``root`` with the metric ``--metric metric_name`` (``auto``: from
+    the runs' task), (directory, reason) for every run skipped, and the metric. ValueError
+    when ``auto`` meets runs of both tasks."""
+    finished: list[FinishedRun] = []
     skipped: list[tuple[Path, str]] = []
     for directory in find_run_directories(root):
         try:
-            results.append(load_run(directory))
+            finished.append(read_run(directory))
         except ValueError as reason:
             skipped.append((directory, str(reason)))
-    return results, skipped
+    metric = choose_metric(metric_name, (run.task for run in finished))
+    results: list[RunResult] = []
+    for run in finished:
+        try:
+            results.append(measured(run, metric))
+        except ValueError as reason:
+            skipped.append((run.directory, str(reason)))
+    return results, skipped, metric

@@ -14,7 +14,8 @@ import pytest
     [
         ("palsim report runs --format m", ["markdown"]),
         ("palsim report runs --format ", ["table", "csv", "json", "markdown"]),
-        ("palsim report runs --metric a", ["aubc"]),
+        ("palsim report runs --robustness a", ["aubc"]),
+        ("palsim report runs --metric ", ["auto", "accuracy", "miou", "pixel-accuracy"]),
     ],
 )
 def test_report_format_and_metric_complete_as_choices(words: str, expected: list[str]) -> None:

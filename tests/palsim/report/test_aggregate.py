@@ -59,13 +59,13 @@ def test_report_groups_runs_and_skips_broken_ones(runs) -> None:
     ]
     pal, random = groups
     assert random.runs == 2 and random.seeds == [0, 1]
-    assert [s.mean for s in random.accuracy] == pytest.approx([0.4, 0.5, 0.8])
-    assert [s.std for s in random.accuracy] == pytest.approx([math.sqrt(0.02)] * 3)
-    assert [s.sem for s in random.accuracy] == pytest.approx([0.1] * 3)
+    assert [s.mean for s in random.values] == pytest.approx([0.4, 0.5, 0.8])
+    assert [s.std for s in random.values] == pytest.approx([math.sqrt(0.02)] * 3)
+    assert [s.sem for s in random.values] == pytest.approx([0.1] * 3)
     # AUBC per seed: 0.6 and ((0.3 + 0.4) * 50 + (0.4 + 0.9) * 50) / 200 = 0.5.
     assert random.aubc.mean == pytest.approx(0.55)
     assert random.aubc.std == pytest.approx(math.sqrt(0.005))
-    assert random.final_accuracy.mean == pytest.approx(0.8)
+    assert random.final.mean == pytest.approx(0.8)
     assert random.noise_rate == pytest.approx((60 / 300 + 66 / 300) / 2)
     assert pal.runs == 1 and pal.aubc.mean == pytest.approx(0.75) and pal.aubc.std == 0
     reasons = {path.name: reason for path, reason in skipped}
@@ -82,7 +82,7 @@ def test_runs_with_other_budgets_are_not_averaged_in(tmp_path) -> None:
     write_run(tmp_path, "b", "random", "perfect", 1, [0.5, 0.6, 0.9])
     write_run(tmp_path, "c", "random", "perfect", 2, [0.1, 0.2, 0.3], labeled=(50, 100, 150))
     groups, skipped = report(tmp_path)
-    assert groups[0].runs == 2 and groups[0].final_accuracy.mean == pytest.approx(0.8)
+    assert groups[0].runs == 2 and groups[0].final.mean == pytest.approx(0.8)
     assert [(path.name, reason) for path, reason in skipped] == [
         ("c", "labeled counts [50, 100, 150] differ from its group's [100, 200, 300]")
     ]
@@ -133,7 +133,8 @@ def test_cli_json_and_markdown(runs) -> None:
 def test_cli_table_and_plot(runs, tmp_path) -> None:
     pytest.importorskip("matplotlib")
     plot = tmp_path / "curves.png"
-    result = runner.invoke(app, ["report", str(runs), "--plot", str(plot), "--metric", "aubc"])
+    args = ["report", str(runs), "--plot", str(plot), "--robustness", "aubc"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "0.8000 ± 0.1414" in result.stdout and "0.5500 ± 0.0707" in result.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -144,7 +145,15 @@ def test_cli_table_and_plot(runs, tmp_path) -> None:
     ("args", "message"),
     [
         (["--format", "xml"], "error: --format 'xml': choose one of: table, csv, json, markdown\n"),
-        (["--metric", "auc"], "error: --metric 'auc': choose one of: final, aubc\n"),
+        (["--robustness", "auc"], "error: --robustness 'auc': choose one of: final, aubc\n"),
+        (
+            ["--metric", "iou"],
+            "error: --metric 'iou': choose one of: auto, accuracy, miou, pixel-accuracy\n",
+        ),
+        (
+            ["--metric", "aubc"],
+            "error: --metric 'aubc': the noise-robustness panel's final | aubc is --robustness\n",
+        ),
     ],
 )
 def test_cli_bad_options_exit_2(runs, args, message) -> None:

@@ -25,8 +25,8 @@ def test_a_run_with_other_epochs_in_a_subfolder_is_reported_apart(tmp_path) -> N
         ([0, 1], {"epochs": 15}),
         ([0], {"epochs": 30}),
     ]
-    assert groups[0].final_accuracy.mean == pytest.approx(0.8)
-    assert groups[1].final_accuracy.mean == pytest.approx(0.3)
+    assert groups[0].final.mean == pytest.approx(0.8)
+    assert groups[1].final.mean == pytest.approx(0.3)
     result = runner.invoke(app, ["report", str(tmp_path), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert "note: runs differ in epochs; each setting is reported apart\n" in result.stderr

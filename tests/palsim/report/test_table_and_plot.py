@@ -54,7 +54,9 @@ def test_table_keeps_the_oracle_and_numbers_whole_at_80_columns(runs) -> None:
 def test_table_on_a_wide_terminal_is_one_table_with_the_dataset_in_its_title(runs) -> None:
     result = runner.invoke(app, ["report", str(runs)], env={"COLUMNS": "200"})
     titles = [line.strip() for line in result.stdout.splitlines() if "Runs by" in line]
-    assert titles == ["fashion-mnist: Runs by configuration (mean ± std over seeds, std n - 1)"]
+    assert titles == [
+        "fashion-mnist: Runs by configuration, test accuracy (mean ± std over seeds, std n - 1)"
+    ]
 
 
 @pytest.mark.parametrize(
