@@ -27,11 +27,11 @@ def format_outcome(outcome: Outcome, done: int, total: int) -> str:
     head = f"[{done}/{total}] {outcome.status} {outcome.name}"
     if outcome.status == RunStatus.FAILED:
         return f"{head}: {outcome.error}"
-    accuracy = (
-        f"final accuracy {outcome.final_accuracy:.4f}"
-        if outcome.final_accuracy is not None
-        else "no finished cycle"
-    )
+    accuracy = "no finished cycle"
+    if outcome.final_accuracy is not None:
+        accuracy = f"final accuracy {outcome.final_accuracy:.4f}"
+    elif outcome.final_miou is not None:
+        accuracy = f"final mIoU {outcome.final_miou:.4f}"
     if outcome.status == SKIPPED:
         return f"{head}: already finished, {accuracy}"
     if outcome.status == RunStatus.INTERRUPTED:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from palsim import store
 from palsim.config import RunConfig
@@ -56,9 +56,10 @@ class Outcome:
     name: str
     status: str
     directory: str
-    final_accuracy: float | None = None
+    final_accuracy: float | None = None  # test accuracy of the last cycle (classification)
     seconds: float = 0.0
     error: str | None = None
+    final_miou: float | None = None  # test mIoU of the last cycle (segmentation runs)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -233,37 +234,50 @@ def conflict_with(point: GridPoint, existing: dict[str, Any] | None) -> str | No
 
 def plan(points: list[GridPoint]) -> list[tuple[GridPoint, str, str | None]]:
     """(point, state, detail) for each point: new, resume, done (skip) or conflict."""
-    return [(point, state, detail) for point, state, detail, _ in plan_with_accuracy(points)]
+    return [(point, state, detail) for point, state, detail, _ in plan_with_finals(points)]
 
 
-def plan_with_accuracy(
+class Finals(TypedDict):
+    """A finished run's last test metrics, as :class:`Outcome`'s keyword arguments."""
+
+    final_accuracy: float | None  # classification runs
+    final_miou: float | None  # segmentation runs
+
+
+NO_FINALS = Finals(final_accuracy=None, final_miou=None)
+
+
+def plan_with_finals(
     points: list[GridPoint],
-) -> list[tuple[GridPoint, str, str | None, float | None]]:
-    """:func:`plan`, plus the final accuracy of each finished run (None for the others).
+) -> list[tuple[GridPoint, str, str | None, Finals]]:
+    """:func:`plan`, plus the final test metrics of each finished run (empty for the others).
 
     Reads each run's config.json and summary.json at most once.
     """
-    planned: list[tuple[GridPoint, str, str | None, float | None]] = []
+    planned: list[tuple[GridPoint, str, str | None, Finals]] = []
     for point in points:
         config_path = point.directory / CONFIG_FILE
         existing = read_json_object(config_path)
         conflict = conflict_with(point, existing)
         if conflict is not None:
-            planned.append((point, CONFLICT, conflict, None))
+            planned.append((point, CONFLICT, conflict, NO_FINALS))
             continue
         summary = read_summary(point.directory)
         if is_finished(summary):
-            planned.append((point, DONE, None, final_accuracy(summary)))
+            planned.append((point, DONE, None, finals(summary)))
         elif existing is not None or config_path.exists():  # exists: present but unreadable
-            planned.append((point, RESUME, None, None))
+            planned.append((point, RESUME, None, NO_FINALS))
         else:
-            planned.append((point, NEW, None, None))
+            planned.append((point, NEW, None, NO_FINALS))
     return planned
 
 
-def final_accuracy(summary: dict[str, Any] | None) -> float | None:
+def finals(summary: dict[str, Any] | None) -> Finals:
+    """The last cycle's test accuracy (classification) and mIoU (segmentation); None where
+    the run has no such value."""
     cycles = (summary or {}).get("cycles") or []
-    return cycles[-1].get("test_accuracy") if cycles else None
+    last = cycles[-1] if cycles and isinstance(cycles[-1], dict) else {}
+    return Finals(final_accuracy=last.get("test_accuracy"), final_miou=last.get("test_miou"))
 
 
 def run_sweep(
@@ -283,12 +297,12 @@ def run_sweep(
         outcomes.append(outcome)
         on_outcome(outcome)
 
-    planned = plan_with_accuracy(points)
+    planned = plan_with_finals(points)
     skipped = [entry for entry in planned if entry[1] in (DONE, CONFLICT)]
     on_start(len(points), sum(1 for _, state, _, _ in skipped if state == DONE))
-    for point, state, detail, accuracy in skipped:
+    for point, state, detail, values in skipped:
         if state == DONE:
-            report(Outcome(point.name, SKIPPED, str(point.directory), accuracy))
+            report(Outcome(point.name, SKIPPED, str(point.directory), **values))
         else:
             report(Outcome(point.name, RunStatus.FAILED, str(point.directory), error=detail))
     to_run = [point for point, state, _, _ in planned if state in (NEW, RESUME)]

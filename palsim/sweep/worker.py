@@ -18,7 +18,7 @@ from typing import TextIO
 
 from palsim.events import CONFIG_FILE, RunStatus, is_finished
 from palsim.store import read_summary
-from palsim.sweep.grid import SKIPPED, GridPoint, Outcome, final_accuracy
+from palsim.sweep.grid import SKIPPED, GridPoint, Outcome, finals
 
 
 def run_point(point: GridPoint, threads: int) -> Outcome:
@@ -31,7 +31,7 @@ def run_point(point: GridPoint, threads: int) -> Outcome:
     directory = point.directory
     summary = read_summary(directory)
     if is_finished(summary):
-        return Outcome(point.name, SKIPPED, str(directory), final_accuracy(summary))
+        return Outcome(point.name, SKIPPED, str(directory), **finals(summary))
     started = time.perf_counter()
     try:
         resume = (directory / CONFIG_FILE).exists()
@@ -41,7 +41,7 @@ def run_point(point: GridPoint, threads: int) -> Outcome:
         seconds = time.perf_counter() - started
         return Outcome(point.name, RunStatus.INTERRUPTED, str(directory), None, seconds, "stopped")
     except AlreadyFinished as finished:
-        return Outcome(point.name, SKIPPED, str(directory), final_accuracy(finished.summary))
+        return Outcome(point.name, SKIPPED, str(directory), **finals(finished.summary))
     except UsageError as error:
         return Outcome(point.name, RunStatus.FAILED, str(directory), error=str(error))
     except Exception as error:  # a failed run is reported; the sweep goes on
@@ -49,7 +49,8 @@ def run_point(point: GridPoint, threads: int) -> Outcome:
         message = f"{type(error).__name__}: {error}"
         return Outcome(point.name, RunStatus.FAILED, str(directory), None, seconds, message)
     seconds = time.perf_counter() - started
-    return Outcome(point.name, RunStatus.FINISHED, str(directory), final_accuracy(summary), seconds)
+    status = RunStatus.FINISHED
+    return Outcome(point.name, status, str(directory), seconds=seconds, **finals(summary))
 
 
 def serve(threads: int, points: TextIO, outcomes: TextIO) -> int:

@@ -16,10 +16,12 @@ from palsim.sweep.grid import (
     CONFLICT,
     DONE,
     NEW,
+    NO_FINALS,
     RESUME,
     GridPoint,
     Outcome,
     expand_grid,
+    finals,
     parse_list,
     parse_oracles,
     parse_seeds,
@@ -205,6 +207,23 @@ def test_progress_prints_plain_lines_and_counts(tmp_path) -> None:
     assert format_outcome(Outcome("d", "interrupted", "d", None, 2.0), 1, 1) == (
         "[1/1] interrupted d: stopped after 2.0 s; run the sweep again to resume"
     )
+    segmentation = Outcome("e", "finished", "d", None, 3.0, final_miou=0.41237)
+    assert format_outcome(segmentation, 2, 2) == "[2/2] finished e: final mIoU 0.4124 (3.0 s)"
+    assert format_outcome(Outcome("f", "finished", "d", None, 1.0), 1, 1) == (
+        "[1/1] finished f: no finished cycle (1.0 s)"
+    )
+
+
+def test_finals_read_the_last_cycle_of_either_task() -> None:
+    assert finals({"cycles": [{"test_accuracy": 0.5}, {"test_accuracy": 0.7}]}) == {
+        "final_accuracy": 0.7,
+        "final_miou": None,
+    }
+    assert finals({"cycles": [{"test_miou": 0.4, "test_pixel_accuracy": 0.9}]}) == {
+        "final_accuracy": None,
+        "final_miou": 0.4,
+    }
+    assert finals({"cycles": ["junk"]}) == finals(None) == NO_FINALS
 
 
 def test_grid_point_round_trips_through_json(tmp_path) -> None:
