@@ -12,6 +12,10 @@ Each cycle:
    lambda_div * S_D + (cached S), S_D being S_S under that copy. Samples like those already
    picked become easy to rotate and drop, so the query is diverse without using labels.
 
+This is PAL with the rotation pretext on classification. Segmentation, and the contrastive
+pretext on either task, take one round without sub-queries (:mod:`pal_one_round`), as the
+authors' Cityscapes code; ``-S pretext=`` chooses (:mod:`pal_options`).
+
 See docs/pal.md for the defaults, where each comes from, and every deviation from the paper
 and the authors' code.
 
@@ -140,7 +144,7 @@ def rescore_lazily(
 
 
 @STRATEGIES.register(
-    "pal", "PAL: pretext + task scoring network; rotation and diverse sub-queries, or contrastive"
+    "pal", "PAL: scoring network with a pretext task (rotation, or contrastive on segmentation)"
 )
 class PalStrategy(Strategy):
     """Pretext-based Active Learning with a separately trained scoring network.
