@@ -27,8 +27,9 @@ QUICK_EPOCHS = 8  # CPU preset: passes over the labeled set, once the floor is r
 #: curve (docs/training.md); on paper the authors' 100 epochs are far above it at 10% labels.
 #: Never above the run's own floor (``--min-steps``; 0 there means epochs only, everywhere).
 MIN_STEPS = {"quick": 400, "paper": 2000}
-#: The segmentation scorer's floor, same cap. quick: where its contrastive top-1 accuracy on
-#: a pool sample stops rising (docs/pal.md, "Segmentation"); paper: the task model's floor.
+#: The segmentation scorer's floor, same cap. quick: the knee of its contrastive top-1
+#: accuracy on a pool sample against steps, 0.87 at 150 (scripts/pal_segmentation_steps.py,
+#: docs/pal.md); paper: the task model's floor.
 SEGMENTATION_MIN_STEPS = {"quick": 150, "paper": 1000}
 SEGMENTATION_PAPER_EPOCHS = 50  # the authors' Cityscapes rot_train_epochs
 #: Scorer width per preset (0: the backbone's own). On quick, a small CNN at width 16 reaches
