@@ -510,7 +510,9 @@ def run_cycle(study: Study, state: LoopState, cycle: int, emit: Emit, inputs: Cy
         started = time.perf_counter()
         new_count = study.budget - study.reasks
         emit(phase_event(cycle=cycle, phase="query", detail=config.strategy))
-        context = make_context(study, cycle, pool_images, labeled, labels, model, inputs, emit)
+        context = make_context(
+            study, cycle, pool_images, labeled, labels, model, inputs, emit, state.masks
+        )
         context.auxiliary = auxiliary
         with seeded(derive_seed(seed, cycle, "strategy-torch")):
             selection = study.strategy.select(context, new_count)
@@ -678,7 +680,9 @@ def make_context(
     model: torch.nn.Module,
     inputs: CycleInputs,
     emit: Emit,
+    masks: torch.Tensor | None = None,
 ) -> QueryContext:
+    """The strategy's view of the cycle; ``masks``: the labeled set's answered masks."""
     mask = torch.ones(len(pool_images), dtype=torch.bool, device=study.device)
     mask[labeled] = False
     seed = derive_seed(study.config.seed, cycle, "strategy")
@@ -699,4 +703,6 @@ def make_context(
         emit=emit,
         run_seed=study.config.seed,
         run_cache=inputs.run_cache,
+        masks=masks,
+        model_name=inputs.model_name,
     )

@@ -94,6 +94,7 @@ def check(config: RunConfig) -> tuple[Resolved, Strategy]:
             f"strategy {config.strategy!r} cannot query for {task} ({config.dataset} is a "
             f"{task} dataset); choose one of: {able}"
         )
+    strategy.check_task(task)
     initial_type = initial_strategy(config.initial_strategy)
     if initial_type is not None and task not in initial_type.tasks:
         raise ValueError(

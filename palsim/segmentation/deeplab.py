@@ -53,8 +53,8 @@ class DeepLabV3MobileNet(SegmentationModel):
     def _input(self, images: torch.Tensor) -> torch.Tensor:
         return self.normalize(images).repeat(1, self.repeat, 1, 1)
 
-    def embed(self, images: torch.Tensor) -> torch.Tensor:
-        return self.net.backbone(self._input(images))["out"].mean(dim=(2, 3))
+    def feature_map(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net.backbone(self._input(images))["out"]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(self._input(images))["out"]

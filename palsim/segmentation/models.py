@@ -2,7 +2,8 @@
 
 Like the classifiers in :mod:`palsim.models`, a model takes uint8 images ``(B, C, H, W)``
 and normalises them itself. ``forward`` gives per-pixel logits ``(B, K, H, W)`` at the input
-size; ``embed`` gives one pooled feature vector per image ``(B, D)``, which core-set reads.
+size; ``feature_map`` the backbone's last feature map ``(B, D, h, w)`` (PAL's pretext reads
+it); ``embed`` its pixel mean, one vector per image ``(B, D)``, which core-set reads.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ class SegmentationModel(nn.Module):
     num_classes: int
     embedding_dim: int
 
-    def embed(self, images: torch.Tensor) -> torch.Tensor:
+    def feature_map(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        return self.feature_map(images).mean(dim=(2, 3))
 
 
 class SmallFCN(SegmentationModel):
@@ -69,8 +73,8 @@ class SmallFCN(SegmentationModel):
         self.num_classes = num_classes
         self.embedding_dim = 4 * width
 
-    def embed(self, images: torch.Tensor) -> torch.Tensor:
-        return self.down(self.stem(self.normalize(images))).mean(dim=(2, 3))
+    def feature_map(self, images: torch.Tensor) -> torch.Tensor:
+        return self.down(self.stem(self.normalize(images)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         fine = self.stem(self.normalize(images))

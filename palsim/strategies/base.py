@@ -50,6 +50,10 @@ class QueryContext:
     #: What a strategy computes once per run (a pool embedding), keyed by what it depends on;
     #: one dict for the whole run, shared by the initial draw and every cycle.
     run_cache: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: Segmentation: the oracle's uint8 masks of ``labeled`` (N, H, W), 255 where ignored, on
+    #: ``device``; None in a classification study.
+    masks: torch.Tensor | None = None
+    model_name: str = ""  # the task model's registered name (a scorer may copy its network)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,14 @@ class Strategy(ABC):
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self.options: Any = parse_options(self.Options, options or {})
+
+    def check_task(self, task: str) -> None:
+        """Raise ValueError when the options do not fit ``task`` (checked before data loads).
+
+        The default: every option fits every task in :attr:`tasks`, and no other task.
+        """
+        if task not in self.tasks:
+            raise ValueError(f"{type(self).__name__} cannot query for {task}")
 
     def auxiliary_objective(self, model: torch.nn.Module) -> AuxiliaryObjective | None:
         """An objective to train jointly with this cycle's task ``model``, or None (the default).

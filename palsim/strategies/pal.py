@@ -12,6 +12,10 @@ Each cycle:
    lambda_div * S_D + (cached S), S_D being S_S under that copy. Samples like those already
    picked become easy to rotate and drop, so the query is diverse without using labels.
 
+This is PAL with the rotation pretext on classification. Segmentation, and the contrastive
+pretext on either task, take one round without sub-queries (:mod:`pal_one_round`), as the
+authors' Cityscapes code; ``-S pretext=`` chooses (:mod:`pal_options`).
+
 See docs/pal.md for the defaults, where each comes from, and every deviation from the paper
 and the authors' code.
 
@@ -24,19 +28,19 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 
 from palsim.events import epoch_event, phase_event
-from palsim.models import MODELS, channel_stats
+from palsim.models import channel_stats
 from palsim.seeds import derive_seed
 from palsim.strategies import STRATEGIES
 from palsim.strategies.base import QueryContext, Selection, Strategy
 from palsim.strategies.pal_diagnostics import FinetuneShift, scorer_diagnostics
+from palsim.strategies.pal_one_round import PROBE_SIZE, select_one_round
+from palsim.strategies.pal_options import PalOptions, ResolvedPal, resolve
 from palsim.strategies.pal_scorer import (
     PalScorer,
-    ScorerTraining,
     build_scorer,
     finetune_rotation,
     score_rotations,
@@ -54,97 +58,6 @@ from palsim.train import fold_batchnorm, seeded
 #: positions into the scored pool of the samples picked so far -> a function that gives S_D
 #: of candidate positions (fine-tune once per sub-query, then score candidates in chunks).
 DiversityScore = Callable[[torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]
-
-PAPER_SUBQUERY = 512  # the authors' CIFAR-10 sub-query size
-PAPER_EPOCHS = 100  # scorer epochs per cycle in the authors' CIFAR-10 code
-QUICK_EPOCHS = 8  # CPU preset: passes over the labeled set, once the floor is reached
-#: Scorer optimizer steps at least, per preset: the knee of the measured rotation-accuracy
-#: curve (docs/training.md); on paper the authors' 100 epochs are far above it at 10% labels.
-#: Never above the run's own floor (``--min-steps``; 0 there means epochs only, everywhere).
-MIN_STEPS = {"quick": 400, "paper": 2000}
-#: Scorer width per preset (0: the backbone's own). On quick, a small CNN at width 16 reaches
-#: 0.90 rotation accuracy at 400 steps where width 32 reaches 0.93, at 2.5x less time per
-#: cycle (docs/training.md), and scoring and fine-tuning get as much cheaper.
-WIDTH = {"quick": 16, "paper": 0}
-#: Fine-tuning steps at least (same cap) and its lr scale: the authors' 5 epochs at 0.1 x lr
-#: are 10 to 30 steps on a quick sub-query and barely move S_D (docs/pal.md, deviations).
-FINETUNE_STEPS = {"quick": 30, "paper": 0}
-FINETUNE_LR_SCALE = {"quick": 0.5, "paper": 0.1}
-QUICK_SUBQUERIES = 4  # quick preset: the budget in 4 sub-queries
-PROBE_SIZE = 1000  # pool images whose rotation accuracy is reported each cycle
-CPU_SCORE_BATCH = 64  # images per scoring pass on a CPU (256 rotated)
-#: What the scorer's rotation loss trains on: the labeled set (the paper), or also the
-#: unlabeled pool (an equally sized batch of it per step; the class head stays on labels).
-SSL_DATA = ("labeled", "pool")
-
-
-@dataclass(frozen=True)
-class PalOptions:
-    """PAL's settings; 0 (or "auto") means "the preset's default", resolved in ``select``."""
-
-    backbone: str = "auto"  # auto | small-cnn | resnet18; auto: resnet18, small-cnn on quick
-    width: int = 0  # backbone width; 0: 16 on quick, the backbone's own (64 resnet18) on paper
-    epochs: int = 0  # scorer epochs per cycle; 0: 100 on paper (authors' code), 8 on quick
-    min_steps: int = 0  # scorer optimizer steps at least; 0: MIN_STEPS, capped by --min-steps
-    learning_rate: float = 0.0  # scorer peak lr; 0: 0.01 on paper (authors' code), 0.05 on quick
-    batch_size: int = 0  # scorer images per step, x4 rotations; 0: 64 (authors' code)
-    finetune_epochs: int = 5  # rotation-only epochs before each later sub-query (paper, code)
-    finetune_steps: int = 0  # rotation-only steps at least; 0: FINETUNE_STEPS, same cap
-    finetune_lr_scale: float = 0.0  # fine-tuning lr / scorer lr; 0: the preset's (authors': 0.1)
-    lambda_rot: float = 1.0  # weight of S_S in the first round (authors' code)
-    lambda_kl: float = 1.0  # weight of S_C in the first round (authors' code)
-    lambda_div: float = 1.0  # weight of S_D in later sub-queries (code; 0 turns diversity off)
-    subquery_size: int = 0  # samples per sub-query; 0: 512 on paper, ceil(budget / 4) on quick
-    score_batch_size: int = 0  # images per scoring pass (x4 rotated); 0: eval batch; 64 on CPU
-    augment: bool = True  # random crop and flip while training and fine-tuning the scorer
-    ssl_data: str = "labeled"  # rotation loss on: labeled (paper) | pool (+ unlabeled images)
-
-    def __post_init__(self) -> None:
-        # Checked when the options are parsed, before any network is trained.
-        if self.backbone != "auto" and self.backbone not in MODELS:
-            choices = ", ".join(["auto", *MODELS.names()])
-            raise ValueError(f"unknown PAL backbone {self.backbone!r}; choose one of: {choices}")
-        if self.ssl_data not in SSL_DATA:
-            choices = ", ".join(SSL_DATA)
-            raise ValueError(f"unknown PAL ssl_data {self.ssl_data!r}; choose one of: {choices}")
-
-
-@dataclass(frozen=True)
-class ResolvedPal:
-    """Options with every preset default filled in."""
-
-    backbone: str
-    width: int
-    training: ScorerTraining
-    subquery_size: int
-    score_batch_size: int
-
-
-def resolve(options: PalOptions, ctx: QueryContext, budget: int) -> ResolvedPal:
-    quick = ctx.preset == "quick"
-    backbone = options.backbone
-    if backbone == "auto":
-        backbone = "small-cnn" if quick else "resnet18"
-    preset = "quick" if quick else "paper"
-    training = ScorerTraining(
-        epochs=options.epochs or (QUICK_EPOCHS if quick else PAPER_EPOCHS),
-        min_steps=options.min_steps or min(MIN_STEPS[preset], ctx.train.min_steps),
-        batch_size=options.batch_size or 64,
-        learning_rate=options.learning_rate or (0.05 if quick else 0.01),
-        finetune_epochs=options.finetune_epochs,
-        finetune_steps=options.finetune_steps or min(FINETUNE_STEPS[preset], ctx.train.min_steps),
-        finetune_lr_scale=options.finetune_lr_scale or FINETUNE_LR_SCALE[preset],
-        augment=options.augment,
-    )
-    subquery = options.subquery_size or (
-        max(1, math.ceil(budget / QUICK_SUBQUERIES)) if quick else PAPER_SUBQUERY
-    )
-    # A GPU wants large passes (eval_batch_size images, 4x that rotated); a CPU is fastest
-    # with small ones that stay in its caches (measured by hand).
-    cuda = ctx.device.type == "cuda"
-    scoring = options.score_batch_size or (ctx.train.eval_batch_size if cuda else CPU_SCORE_BATCH)
-    width = options.width or (WIDTH[preset] if backbone == "small-cnn" else 0)
-    return ResolvedPal(backbone, width, training, subquery, scoring)
 
 
 def select_in_subqueries(
@@ -230,7 +143,9 @@ def rescore_lazily(
     return seen[best], exact[best], done, max(len(best), reaching)
 
 
-@STRATEGIES.register("pal", "PAL: rotation + class scoring network, diverse sub-queries")
+@STRATEGIES.register(
+    "pal", "PAL: scoring network with a pretext task (rotation, or contrastive on segmentation)"
+)
 class PalStrategy(Strategy):
     """Pretext-based Active Learning with a separately trained scoring network.
 
@@ -241,10 +156,17 @@ class PalStrategy(Strategy):
     reference = "Bhatnagar, Goyal, Tank, Sethi, BMVC 2021, arXiv 2010.15947"
 
     Options = PalOptions
+    tasks = ("classification", "segmentation")
+
+    def check_task(self, task: str) -> None:
+        self.options.check_task(task)
 
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         options: PalOptions = self.options
+        options.check_task("segmentation" if ctx.masks is not None else "classification")
         settings = resolve(options, ctx, budget)
+        if ctx.masks is not None or settings.pretext != "rotation":
+            return select_one_round(ctx, options, settings, budget)
         pool, unlabeled = ctx.pool_images, ctx.unlabeled
 
         # 1. Train the scoring network from scratch on the labeled set (oracle labels).
@@ -300,7 +222,7 @@ class PalStrategy(Strategy):
             return score
 
         positions, scores, counts = select_in_subqueries(
-            first_round, sizes, options.lambda_div, diversity
+            first_round, sizes, settings.lambda_div, diversity
         )
         # Small on purpose: two counts per sub-query, for the query event.
         diagnostics.update(pal_rescored=counts["rescored"], pal_fewest_rescored=counts["fewest"])

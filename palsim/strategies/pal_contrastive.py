@@ -81,3 +81,14 @@ def positive_pair_score(
     check_pair(features_a, features_b)
     cosine = F.cosine_similarity(features_a.float(), features_b.float(), dim=1)
     return cosine / temperature
+
+
+def pretext_hits(
+    features_a: torch.Tensor, features_b: torch.Tensor, temperature: float = TEMPERATURE
+) -> torch.Tensor:
+    """Per sample, whether its other view is the best match of its row (bool ``(N,)``): the
+    pretext's top-1 accuracy is their mean, 1/N at chance. A tie counts as a miss."""
+    logits = pair_logits(features_a, features_b, temperature)
+    positive = logits.diagonal()
+    others = logits - torch.diag(torch.full_like(positive, torch.inf))
+    return positive > others.max(dim=1).values

@@ -5,6 +5,9 @@
   accuracy on the labeled set (against the oracle's labels, the only ones PAL sees). The
   pool sample's rotation accuracy is also given per class, by the class head's prediction:
   PAL favours the classes whose rotation it cannot tell.
+- With the one-round scorer (:mod:`pal_pretext`): its pretext's top-1 accuracy on the labeled
+  set and the pool sample, with the chance level of that measure, and its task head's
+  accuracy on the labeled set (per pixel for segmentation).
 - How far fine-tuning moved the scores: the mean of S_D - S_S on the samples picked so far
   (fine-tuning trained on them, so it should fall) and on the candidates for the next
   sub-query. Fine-tuning that does nothing leaves both near 0 and the query undiversified.
@@ -20,10 +23,16 @@ from typing import Any
 
 import torch
 
+from palsim.datasets import IGNORE_INDEX
 from palsim.diagnostics import chance_warning
-from palsim.strategies.pal_scorer import PalScorer, rotate_all, rotation_targets
+from palsim.strategies.pal_contrastive import pretext_hits as contrastive_hits
+from palsim.strategies.pal_pretext import view_features
+from palsim.strategies.pal_scorer import PalScorer, PretextScorer, rotate_all, rotation_targets
 from palsim.strategies.pal_scores import ROTATIONS
-from palsim.train import apply_batched, fold_batchnorm
+from palsim.train import apply_batched, autocast, fold_batchnorm
+
+#: Candidates per row when the contrastive pretext's top-1 accuracy is measured (chance 1/32).
+CONTRASTIVE_GROUP = 32
 
 
 @torch.no_grad()
@@ -112,3 +121,93 @@ class FinetuneShift:
         if self.rest:
             values["pal_finetune_shift_rest"] = sum(self.rest) / len(self.rest)
         return values
+
+
+@torch.no_grad()
+def pretext_hits(
+    scorer: PretextScorer,
+    images: torch.Tensor,
+    pretext: str,
+    generator: torch.Generator,
+    group: int = CONTRASTIVE_GROUP,
+) -> tuple[float, float]:
+    """(top-1 accuracy of the pretext on ``images``, its chance level), ``group`` at a time.
+
+    Contrastive: a sample is a hit when its other view is its best match among the ``group``
+    images it is scored with (chance: 1 over the group's size, averaged over the images).
+    Rotation: the share of its 4 rotations named right (chance 1/4).
+    """
+    hits, chance = 0.0, 0.0
+    for start in range(0, len(images), group):
+        batch = images[start : start + group]
+        with autocast(images.device):
+            if pretext == "contrastive":
+                hits += float(contrastive_hits(*view_features(scorer, batch, generator)).sum())
+                chance += 1.0
+            else:
+                named = scorer.rotation_logits(rotate_all(batch)).argmax(dim=1)
+                right = named == rotation_targets(len(batch), batch.device)
+                hits += float(right.float().sum()) / ROTATIONS
+                chance += len(batch) / ROTATIONS
+    return hits / max(1, len(images)), chance / max(1, len(images))
+
+
+@torch.no_grad()
+def task_accuracy(
+    scorer: PretextScorer, images: torch.Tensor, targets: torch.Tensor, batch_size: int
+) -> float:
+    """The task head's accuracy on its labeled set: per image, or per pixel (255 left out)."""
+    right, counted = 0, 0
+    for start in range(0, len(images), batch_size):
+        with autocast(images.device):
+            predicted = scorer.task_logits(images[start : start + batch_size]).argmax(dim=1)
+        target = targets[start : start + batch_size].long()
+        labelled = target != IGNORE_INDEX
+        right += int((predicted == target)[labelled].sum())
+        counted += int(labelled.sum())
+    return right / max(1, counted)
+
+
+def pretext_diagnostics(
+    scorer: PretextScorer,
+    pool: torch.Tensor,
+    labeled: torch.Tensor,
+    targets: torch.Tensor,
+    probe: torch.Tensor,
+    pretext: str,
+    batch_size: int,
+    generator: torch.Generator,
+    num_classes: int,
+) -> tuple[dict[str, Any], list[str]]:
+    """The one-round scorer's pretext accuracy (labeled set, pool probe), its chance, and its
+    task head's accuracy on the labeled set, with a warning for each near chance."""
+    inference = fold_batchnorm(scorer)
+    assert isinstance(inference, PretextScorer)
+    labeled_hits, labeled_chance = pretext_hits(inference, pool[labeled], pretext, generator)
+    probe_hits, probe_chance = pretext_hits(inference, pool[probe], pretext, generator)
+    dense = targets.dim() == 3
+    task = task_accuracy(inference, pool[labeled], targets, batch_size)
+    values: dict[str, Any] = {
+        f"pal_{pretext}_accuracy_labeled": labeled_hits,
+        f"pal_{pretext}_accuracy_pool": probe_hits,
+        f"pal_{'pixel' if dense else 'class'}_accuracy_labeled": task,
+    }
+    if pretext == "contrastive":
+        values.update(pal_contrastive_chance_labeled=labeled_chance)
+        values.update(pal_contrastive_chance_pool=probe_chance)
+    what = "top-1 view matching" if pretext == "contrastive" else "rotation accuracy"
+    warnings = [
+        chance_warning(
+            "PAL scorer",
+            f"{what} on its labeled set",
+            labeled_hits,
+            max(1, round(1.0 / labeled_chance)) if labeled_chance else 1,
+        ),
+        chance_warning(
+            "PAL scorer",
+            f"{'pixel' if dense else 'class-head'} accuracy on its labeled set",
+            task,
+            num_classes,
+        ),
+    ]
+    return values, [line for line in warnings if line]

@@ -34,7 +34,24 @@ from palsim.train import (
 )
 
 
-class PalScorer(nn.Module):
+class PretextScorer(nn.Module):
+    """A scoring network as PAL's one-round scoring reads it (:mod:`pal_pretext`): a task head,
+    and backbone features for the pretext. Inputs are uint8-valued images (float views too)."""
+
+    def task_logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits ``(B, K)``, or per-pixel ``(B, K, H, W)`` for segmentation."""
+        raise NotImplementedError
+
+    def pretext_features(self, images: torch.Tensor) -> torch.Tensor:
+        """One flat feature vector per image ``(B, D)``, which the contrastive pretext compares."""
+        raise NotImplementedError
+
+    def rotation_logits(self, images: torch.Tensor) -> torch.Tensor:
+        """4-way rotation logits ``(B, 4)``."""
+        raise NotImplementedError
+
+
+class PalScorer(PretextScorer):
     """``normalize -> backbone`` features, read by ``rotation_head`` and ``class_head``."""
 
     def __init__(
@@ -54,6 +71,15 @@ class PalScorer(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Features ``(B, D)`` of uint8 images ``(B, C, H, W)``."""
         return self.backbone(self.normalize(images))
+
+    def task_logits(self, images: torch.Tensor) -> torch.Tensor:
+        return self.class_head(self(images))
+
+    def pretext_features(self, images: torch.Tensor) -> torch.Tensor:
+        return self(images)
+
+    def rotation_logits(self, images: torch.Tensor) -> torch.Tensor:
+        return self.rotation_head(self(images))
 
 
 def build_scorer(

@@ -23,6 +23,20 @@ def test_known_numbers_are_shown_in_order_and_warnings_one_per_line() -> None:
     assert lines[1].style == WARNING_STYLE
 
 
+def test_a_contrastive_scorer_shows_its_view_matching_with_chance_and_its_pixel_head() -> None:
+    record = {
+        "diagnostics": {
+            "pal_contrastive_accuracy_pool": 0.625,
+            "pal_contrastive_chance_pool": 0.03125,
+            "pal_contrastive_accuracy_labeled": 0.75,
+            "pal_pixel_accuracy_labeled": 0.9,
+        },
+    }
+    assert [line.plain for line in diagnostics_lines(record)] == [
+        "PAL view matching (pool) 62.5% · chance 3.1% · PAL pixel head 90.0%"
+    ]
+
+
 def test_untrusted_values_are_skipped_and_text_is_never_markup() -> None:
     record = {
         "diagnostics": {

@@ -71,15 +71,25 @@ def test_segment_flips_show_in_the_pixel_noise_and_the_rates(tmp_path: Path) -> 
 
 
 @requires_fashion_mnist
-def test_resume_after_an_interruption_replays_exactly(tmp_path: Path) -> None:
-    expected = run(tiny(tmp_path, "whole"))
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        {"strategy": "entropy"},
+        # PAL scores the whole pool and a probe of it each query: a smaller pool keeps it quick.
+        {"strategy": "pal", "strategy_options": {"epochs": "1"}, "pool_size": 60},
+    ],
+)
+def test_resume_after_an_interruption_replays_exactly(
+    tmp_path: Path, strategy: dict[str, Any]
+) -> None:
+    expected = run(tiny(tmp_path, "whole", **strategy))
 
     def stop_in_cycle_1(event: dict[str, Any]) -> None:
         if event["event"] == EventName.CYCLE_STARTED and event["cycle"] == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        execute(prepare(tiny(tmp_path, "cut")), stop_in_cycle_1)
+        execute(prepare(tiny(tmp_path, "cut", **strategy)), stop_in_cycle_1)
     resumed = execute(prepare_resume(tmp_path / "cut"))
     assert resumed["status"] == "finished"
     assert without_times(resumed["cycles"]) == without_times(expected["cycles"])
