@@ -10,9 +10,10 @@ Events, in the order a run emits them:
 - ``run_started``: ``config`` (resolved configuration dict), ``dataset``, ``num_classes``,
   ``class_names``, ``pool_size``, ``test_size``, ``device``, ``model`` (the task model),
   ``excluded_classes``, ``resumed_from`` (cycle or null), ``initial`` (the initial set's
-  ``query``-style fields, ``diagnostics`` too when a strategy drew it, or null when resumed), ``oracle_notes`` (lines about the oracle's
-  inputs, e.g. a reference classifier's test accuracy), ``task`` (``classification`` or
-  ``segmentation``; absent in older logs: classification).
+  ``query``-style fields, ``diagnostics`` too when a strategy drew it, or null when
+  resumed), ``oracle_notes`` (lines about the oracle's inputs, e.g. a reference
+  classifier's test accuracy), ``task`` (``classification`` or ``segmentation``; absent in
+  older logs: classification).
 - ``cycle_started``: ``cycle``, ``labeled``.
 - ``phase``: ``cycle``, ``phase`` (``train``, ``evaluate``, ``query``, ``annotate``, or a
   strategy's own phase such as ``scorer``), ``detail`` (free text).
