@@ -137,9 +137,8 @@ def parse_options(options_type: type, raw: Mapping[str, str]) -> Any:
         minimum = fields[name].metadata.get("minimum", 0)
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if number and (not math.isfinite(value) or value < minimum):
-            raise ValueError(
-                f"strategy option {key}={text!r}: must be a finite number, at least {minimum}"
-            )
+            floor = f", at least {minimum}" if math.isfinite(minimum) else ""
+            raise ValueError(f"strategy option {key}={text!r}: must be a finite number{floor}")
         values[name] = value
     return options_type(**values)
 

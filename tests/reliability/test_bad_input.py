@@ -52,7 +52,7 @@ RUN_CASES = [
     ),
     (
         ["--strategy", "pal", "-S", "lambda_div=nan"],
-        "strategy option lambda_div='nan': must be a finite number, at least 0",
+        "strategy option lambda_div='nan': must be a finite number",
     ),
     (
         ["--strategy", "pal", "-S", "learning_rate=inf"],

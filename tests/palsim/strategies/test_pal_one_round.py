@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from palsim.segmentation.models import SmallFCN
-from palsim.strategies.base import QueryContext, TrainSettings
+from palsim.strategies.base import QueryContext, TrainSettings, parse_options
 from palsim.strategies.pal import PalStrategy
 from palsim.strategies.pal_contrastive import info_nce_loss, pretext_hits
 from palsim.strategies.pal_options import PalOptions
@@ -193,3 +193,12 @@ def test_classification_with_the_contrastive_pretext_takes_one_round() -> None:
     assert {"pal_contrastive_accuracy_labeled", "pal_class_accuracy_labeled"} <= set(values)
     assert "pal_rescored" not in values  # no sub-queries
     assert values["pal_contrastive_chance_labeled"] == pytest.approx(2 / 40)  # groups 32 + 8
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf"])
+def test_a_score_weight_of_any_sign_must_be_finite(text: str) -> None:
+    # Weights may be negative, so the refusal names no lower bound.
+    with pytest.raises(ValueError) as refused:
+        parse_options(PalOptions, {"lambda_rot": text})
+    assert str(refused.value) == f"strategy option lambda_rot={text!r}: must be a finite number"
+    assert parse_options(PalOptions, {"lambda_rot": "-1"}).lambda_rot == -1.0
