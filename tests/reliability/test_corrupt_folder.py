@@ -32,6 +32,7 @@ STUDY = {
     "budget": "40",
     "cycles": 3,
     "epochs": 1,
+    "min_steps": 0,  # epochs only: resume must be exact, however little was trained
     "strategy": "random",
     "test_size": 200,
     "oracle": "noisy:0.2",

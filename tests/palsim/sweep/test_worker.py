@@ -32,6 +32,7 @@ def tiny_points(out: Path) -> list[GridPoint]:
         budget="40",
         cycles=2,
         epochs=1,
+        min_steps=0,  # epochs only: the comparison needs runs, not trained models
         test_size=300,
         out=str(out),
     )
