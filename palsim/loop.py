@@ -217,6 +217,7 @@ def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
     allowed = np.flatnonzero(~np.isin(pool_labels, study.excluded_classes))
     if len(allowed) < study.initial:
         raise ValueError(f"only {len(allowed)} pool samples lie outside the excluded classes")
+    draw: dict[str, Any] = {}  # a strategy's diagnostics and warnings, for cycle 0's record
     if study.initial_strategy is None:
         rng = numpy_rng(study.config.seed, 0, "initial")
         chosen = np.sort(rng.choice(allowed, size=study.initial, replace=False))
@@ -236,17 +237,15 @@ def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
         allowed_positions = torch.from_numpy(allowed)
         name = study.config.initial_strategy
         chosen = np.sort(check_selection(selection, allowed_positions, study.initial, name))
+        draw = {"diagnostics": dict(selection.diagnostics), "warnings": list(selection.warnings)}
     fields, masks = annotate(study, chosen, pool_labels, cycle=-1)
     state = LoopState(0, chosen.tolist(), fields["oracle_labels"], who_answered(fields))
     state.masks = None if masks is None else masks.to(study.device)
     state.total_label_cost = fields["cost"]
     state.answers = list(fields["answers"])
-    if study.initial_strategy is not None:
-        fields["diagnostics"] = selection.diagnostics
-        state.initial_draw = {
-            "diagnostics": dict(selection.diagnostics),
-            "warnings": list(selection.warnings),
-        }
+    if draw:
+        fields["diagnostics"] = draw["diagnostics"]
+        state.initial_draw = draw
     return state, fields
 
 
