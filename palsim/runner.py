@@ -176,6 +176,7 @@ def prepare(
             check_output(directory)
         data_dir = Path(config.data_dir) if config.data_dir else None
         dataset = load_dataset(config.dataset, data_dir)
+        strategy.check_images(dataset.task, tuple(dataset.train_images.shape[1:]))
         noise_seed = resolved.config.noise_seed
         assert noise_seed is not None  # set by resolve
         notes: list[str] = []

@@ -101,6 +101,13 @@ class Strategy(ABC):
         if task not in self.tasks:
             raise ValueError(f"{type(self).__name__} cannot query for {task}")
 
+    def check_images(self, task: str, shape: tuple[int, ...]) -> None:
+        """Raise ValueError when the options do not fit images of ``shape`` (C, H, W).
+
+        Checked once the data is loaded, before anything is written. The default: any shape.
+        """
+        return None
+
     def auxiliary_objective(self, model: torch.nn.Module) -> AuxiliaryObjective | None:
         """An objective to train jointly with this cycle's task ``model``, or None (the default).
 

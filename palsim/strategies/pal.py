@@ -161,6 +161,9 @@ class PalStrategy(Strategy):
     def check_task(self, task: str) -> None:
         self.options.check_task(task)
 
+    def check_images(self, task: str, shape: tuple[int, ...]) -> None:
+        self.options.check_images(task, shape)
+
     def select(self, ctx: QueryContext, budget: int) -> Selection:
         options: PalOptions = self.options
         options.check_task("segmentation" if ctx.masks is not None else "classification")

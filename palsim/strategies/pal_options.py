@@ -101,6 +101,15 @@ class PalOptions:
             return self.pretext
         return "contrastive" if task == "segmentation" else "rotation"
 
+    def check_images(self, task: str, shape: tuple[int, ...]) -> None:
+        """Raise ValueError where the rotation pretext would meet images that are not square."""
+        height, width = shape[-2:]
+        if self.resolved_pretext(task) == "rotation" and height != width:
+            raise ValueError(
+                f"PAL's rotation pretext turns images by 90 degrees, so they must be square; "
+                f"these are {height}x{width} (use -S pretext=contrastive)"
+            )
+
     def check_task(self, task: str) -> None:
         """Raise ValueError for options that do not fit ``task`` (before any data loads)."""
         pretext = self.resolved_pretext(task)

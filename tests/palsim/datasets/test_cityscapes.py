@@ -175,3 +175,16 @@ def test_a_study_on_cityscapes_leaves_missed_objects_unlabeled(tmp_path: Path) -
     record = run(config)["cycles"][0]
     # Every labeled pixel is answered unlabeled (255), none as road (train id 0).
     assert record["pixel_noise_rate"] == 1.0 and record["labeled"] == 4
+
+
+def test_pal_rotation_on_wide_images_is_refused_once_the_data_is_known(tmp_path: Path) -> None:
+    make_layout(tmp_path / "data", scale=4)  # 4x8 images after the loader's downscale
+    args = ["run", "--dataset", "cityscapes", "--data-dir", str(tmp_path / "data")]
+    result = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "runs"), "--strategy", "pal", "-S", "pretext=rotation"]
+    )
+    assert result.exit_code == 2 and not (tmp_path / "runs").exists()
+    assert result.stderr == (
+        "error: PAL's rotation pretext turns images by 90 degrees, so they must be square; "
+        "these are 4x8 (use -S pretext=contrastive)\n"
+    )
