@@ -65,6 +65,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 Event = dict[str, Any]
+#: The cycle of the initial set: its answers in annotations.csv, its random streams, and the
+#: progress events of a strategy drawing it (shown to the user, not logged).
+INITIAL_CYCLE = -1
 
 
 class EventName(StrEnum):

@@ -4,23 +4,23 @@ The strategy sees an empty labeled set, the samples it may choose as ``unlabeled
 outside any excluded classes) and, as its task model, one freshly initialised and untrained
 (a cold-start strategy does not read it). Its random streams come from (run seed, cycle -1,
 purpose), so a replay draws the same set; its run cache is the run's, so the embedding it
-computes serves every later cycle too. Its progress events are not shown: they would come
-before the run's ``run_started`` event.
+computes serves every later cycle too. Its progress events (cycle -1) go to a ``show`` sink
+for the user, not to the run's log: they come before its ``run_started`` event.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
+from palsim.events import INITIAL_CYCLE, Event
 from palsim.models import build_model
 from palsim.seeds import derive_seed, torch_generator
 from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSettings
 from palsim.train import prepare, seeded
-
-INITIAL_CYCLE = -1  # the cycle number of the initial set's answers and random streams
 
 
 def draw_initial(
@@ -33,6 +33,7 @@ def draw_initial(
     seed: int,
     preset: str,
     run_cache: dict[str, Any],
+    show: Callable[[Event], None] = lambda event: None,
 ) -> Selection:
     """``strategy``'s choice of ``count`` pool positions among ``allowed`` (unchecked).
 
@@ -59,6 +60,7 @@ def draw_initial(
         preset=preset,
         run_seed=seed,
         run_cache=run_cache,
+        emit=show,
     )
     with seeded(derive_seed(seed, INITIAL_CYCLE, "initial-strategy-torch")):
         return strategy.select(context, count)

@@ -210,9 +210,11 @@ def evaluation_split(
     return images.to(device), labels.to(device), None if masks is None else masks.to(device)
 
 
-def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
+def initial_state(
+    study: Study, inputs: CycleInputs, show: Emit = lambda event: None
+) -> tuple[LoopState, Event]:
     """Draw the initial labeled set (outside any excluded classes) and have the oracle label it:
-    uniformly from the seed, or by ``study.initial_strategy``."""
+    uniformly from the seed, or by ``study.initial_strategy``, whose progress goes to ``show``."""
     pool_labels = inputs.pool_labels
     allowed = np.flatnonzero(~np.isin(pool_labels, study.excluded_classes))
     if len(allowed) < study.initial:
@@ -233,6 +235,7 @@ def initial_state(study: Study, inputs: CycleInputs) -> tuple[LoopState, Event]:
             study.config.seed,
             study.config.preset,
             inputs.run_cache,
+            show,
         )
         allowed_positions = torch.from_numpy(allowed)
         name = study.config.initial_strategy
@@ -357,8 +360,13 @@ def run_study(
     emit: Emit,
     state: LoopState | None = None,
     checkpoint: Callable[[LoopState], None] = lambda state: None,
+    show: Emit = lambda event: None,
 ) -> LoopState:
-    """Run (or resume from ``state``) the study, emitting events; checkpoint after each cycle."""
+    """Run (or resume from ``state``) the study, emitting events; checkpoint after each cycle.
+
+    ``show`` gets the progress of a strategy drawing the initial set: events for the user,
+    not for the log, since they come before ``run_started`` (cycle -1 in every one).
+    """
     config, dataset, device = study.config, study.dataset, study.device
     assert config.cycles is not None and config.epochs is not None
     assert config.batch_size is not None and config.eval_batch_size is not None  # by the preset
@@ -392,7 +400,7 @@ def run_study(
     )
     initial_fields: Event | None = None
     if state is None:
-        state, initial_fields = initial_state(study, inputs)
+        state, initial_fields = initial_state(study, inputs, show)
     elif isinstance(study.oracle, MaskOracle):
         state.masks = replay_masks(study, state, pool_labels)
     else:

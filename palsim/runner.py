@@ -319,7 +319,13 @@ def _execute_locked(prepared: Prepared, on_event: Callable[[Event], None] | None
             raise UsageError(str(error)) from None
     store.listener = on_event
     try:
-        run_study(study, store.emit, state, checkpoint=lambda s: store.save_checkpoint(s.to_dict()))
+        run_study(
+            study,
+            store.emit,
+            state,
+            checkpoint=lambda s: store.save_checkpoint(s.to_dict()),
+            show=on_event or (lambda event: None),
+        )
     except KeyboardInterrupt:
         store.finish(RunStatus.INTERRUPTED, "stopped by the user (Ctrl-C)")
         raise

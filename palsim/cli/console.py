@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from palsim.cli.eta import Eta
-from palsim.events import Event, EventName, plain
+from palsim.events import INITIAL_CYCLE, Event, EventName, plain
 
 
 def format_record(record: dict[str, Any]) -> str:
@@ -63,6 +63,8 @@ class ConsolePrinter:
         name = event["event"]
         if name == EventName.RUN_STARTED:
             self._start(event)
+        elif event.get("cycle") == INITIAL_CYCLE:
+            self._initial_draw(event)
         elif name == EventName.EPOCH and self.progress is not None:
             self.epochs.total = event["epochs"]
             self.epochs.finished()
@@ -114,6 +116,18 @@ class ConsolePrinter:
                 "cycles", total=config["cycles"], completed=done, eta=""
             )
             self.epoch_task = self.progress.add_task("starting", total=config["epochs"], eta="")
+
+    def _initial_draw(self, event: Event) -> None:
+        """A line per phase and epoch of a strategy drawing the initial set (before the run's
+        progress display starts, so plain lines on a terminal too)."""
+        name = event["event"]
+        if name == EventName.PHASE:
+            self._print(f"initial set: {event['phase']}, {event['detail']}")
+        elif name == EventName.EPOCH:
+            self._print(
+                f"initial set: {event['phase']} epoch {event['epoch']}/{event['epochs']}, "
+                f"loss {event['loss']:.3f}"
+            )
 
     def _print(self, line: str) -> None:
         # Names and specs come from the config: shown as plain text, never markup or escapes.

@@ -63,7 +63,8 @@ def test_a_bad_initial_strategy_exits_2_with_one_line_and_no_folder(
 
 
 @requires_fashion_mnist
-def test_typiclust_draws_the_initial_set_and_probcover_queries(tmp_path) -> None:
+def test_typiclust_draws_the_initial_set_and_probcover_queries(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PALSIM_CACHE", str(tmp_path / "cache"))  # the embedding is trained here
     args = tiny_study_args(
         tmp_path,
         "cold",
@@ -76,8 +77,13 @@ def test_typiclust_draws_the_initial_set_and_probcover_queries(tmp_path) -> None
         epochs=1,
         test_size=200,
     )
-    result = runner.invoke(app, ["run", *args, "--quiet", "--json"])
+    result = runner.invoke(app, ["run", *args, "--json"])
     assert result.exit_code == 0, result.output
+    # The draw's progress is shown before the run's first line, and not logged.
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("no GPU")]
+    assert lines[0].startswith("initial set: embedding, "), result.stderr
+    assert any(line.startswith("initial set: embedding epoch 1/") for line in lines)
+    assert lines.index(next(line for line in lines if line.startswith("run cold: "))) > 1
     summary = json.loads(result.stdout)
     assert [cycle["labeled"] for cycle in summary["cycles"]] == [40, 70]
     config = json.loads((tmp_path / "cold" / "config.json").read_text())
@@ -102,3 +108,5 @@ def test_typiclust_draws_the_initial_set_and_probcover_queries(tmp_path) -> None
     assert record["initial_typiclust_clusters"] == 40
     assert record["initial_embedding_rotation_accuracy"] == drawn["embedding_rotation_accuracy"]
     assert "initial_embedding_rotation_accuracy" not in summary["cycles"][1]["diagnostics"]
+    assert events[0]["event"] == EventName.RUN_STARTED
+    assert all(e.get("cycle") != -1 for e in events)
