@@ -7,6 +7,14 @@ noise a difference must be compared with). Also times both, within this one scri
 
     python benchmarks/precision_study.py
     python benchmarks/precision_study.py --seeds 0-4 --strategies entropy,pal,random
+
+With ``--runs FP32_DIR BF16_DIR`` it runs nothing: it pairs the finished runs of two sweeps
+of one study that differ only in ``--precision`` (same strategy, options, oracle and seed;
+every other setting must agree) and prints, per strategy and oracle, the mean paired
+difference of the final accuracy and of the AUBC with 95% t-intervals, the share of queried
+samples the two runs have in common, and fp32's standard deviation across seeds.
+
+    python benchmarks/precision_study.py --runs runs-cold/main runs-cold/bf16
 """
 
 from __future__ import annotations
@@ -21,7 +29,13 @@ from pathlib import Path
 
 from palsim.config import RunConfig
 from palsim.events import read_events
+from palsim.report.aggregate import aubc
+from palsim.report.paired import Paired
+from palsim.report.runs import RunResult, collect
 from palsim.runner import run
+
+#: Settings in which the two sides may differ: the precision itself, and where runs lie.
+PRECISION_KEYS = ("precision",)
 
 
 def queried(directory: Path) -> set[int]:
@@ -57,8 +71,69 @@ def one_run(
     return summary["cycles"][-1]["test_accuracy"], queried(out / name), seconds
 
 
+def pairing_key(result: RunResult) -> tuple[str, str, str, int | None]:
+    options = json.dumps(result.config.get("strategy_options", {}), sort_keys=True)
+    return result.strategy, options, result.oracle, result.seed
+
+
+def same_study(fp32: RunResult, bf16: RunResult) -> list[str]:
+    """The settings, besides the precision, in which two runs of a pair differ."""
+    keys = (fp32.identity.keys() | bf16.identity.keys()) - set(PRECISION_KEYS)
+    return sorted(key for key in keys if fp32.identity.get(key) != bf16.identity.get(key))
+
+
+def interval(paired: Paired) -> str:
+    spread = "" if paired.half_width is None else f" ± {100 * paired.half_width:.2f}"
+    return f"{100 * paired.mean:+.2f}{spread}"
+
+
+def compare_runs(fp32_root: Path, bf16_root: Path) -> None:
+    """Pair two sweeps' finished runs by strategy, options, oracle and seed; print the table."""
+    sides = []
+    for root in (fp32_root, bf16_root):
+        results, skipped, _ = collect(root)
+        for directory, reason in skipped:
+            print(f"skipped {directory}: {reason}", file=sys.stderr)
+        sides.append({pairing_key(result): result for result in results})
+    fp32_runs, bf16_runs = sides
+    pairs: dict[tuple[str, str, str], list[tuple[RunResult, RunResult]]] = {}
+    for key in sorted(fp32_runs.keys() & bf16_runs.keys(), key=str):
+        fp32, bf16 = fp32_runs[key], bf16_runs[key]
+        differing = same_study(fp32, bf16)
+        if differing:
+            sys.exit(f"error: {fp32.directory} and {bf16.directory} differ in {differing}")
+        pairs.setdefault(key[:3], []).append((fp32, bf16))
+    if not pairs:
+        sys.exit(f"error: no run under {bf16_root} pairs with one under {fp32_root}")
+    print(
+        "| strategy | oracle | seeds | fp32 final | bf16 - fp32 final | bf16 - fp32 AUBC "
+        "| fp32 final, std across seeds | queried samples in common |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for (strategy, options, oracle), members in sorted(pairs.items()):
+        final = Paired.of([b.values[-1] - f.values[-1] for f, b in members])
+        area = Paired.of(
+            [aubc(b.labeled, b.values) - aubc(f.labeled, f.values) for f, b in members]
+        )
+        fp32_final = [f.values[-1] for f, _ in members]
+        spread = statistics.stdev(fp32_final) if len(fp32_final) > 1 else float("nan")
+        shared = [
+            len(queried(f.directory) & queried(b.directory)) / max(1, len(queried(f.directory)))
+            for f, b in members
+        ]
+        label = strategy if options == "{}" else f"{strategy} {options}"
+        seeds = ", ".join(str(f.seed) for f, _ in members)
+        print(
+            f"| {label} | {oracle} | {seeds} | {100 * statistics.mean(fp32_final):.2f} "
+            f"| {interval(final)} | {interval(area)} | {100 * spread:.2f} "
+            f"| {100 * statistics.mean(shared):.0f}% |"
+        )
+    print("\nDifferences in points; ± is the half-width of a 95% t-interval across seeds.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", nargs=2, type=Path, metavar=("FP32_DIR", "BF16_DIR"))
     parser.add_argument("--strategies", default="entropy,pal")
     parser.add_argument("--seeds", default="0-2", help="a range A-B")
     parser.add_argument("--oracle", default="noisy:0.2")
@@ -67,6 +142,9 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=300)
     parser.add_argument("--cycles", type=int, default=3)
     args = parser.parse_args()
+    if args.runs:
+        compare_runs(*args.runs)
+        return
     low, high = (int(part) for part in args.seeds.split("-"))
     rows = []
     with tempfile.TemporaryDirectory() as folder:
