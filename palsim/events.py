@@ -244,6 +244,20 @@ def read_events(path: str | Path) -> list[Event]:
     return events
 
 
+def read_first_event(directory: Path) -> Event | None:
+    """The first event of a run folder's events.jsonl (its ``run_started``), read without the
+    rest of the file; None when it is missing, unreadable, oversized or not an event."""
+    try:
+        with open_regular(directory / EVENTS_FILE) as handle:
+            line = handle.readline(MAX_JSON_BYTES + 1)
+    except OSError:
+        return None
+    if len(line) > MAX_JSON_BYTES:
+        return None
+    events, _ = parse_lines(line.decode("utf-8", errors="replace") + "\n")
+    return events[0] if events else None
+
+
 def read_json_object(path: Path) -> dict[str, Any] | None:
     """A JSON object from ``path``, or None when it is missing, unreadable or not an object."""
     try:

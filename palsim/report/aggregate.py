@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from palsim.events import EventName, read_first_event
 from palsim.report.metrics import REPORT_METRICS, Metric
 from palsim.report.runs import RunResult, collect, iou_per_class
 
@@ -59,6 +60,7 @@ class GroupStats:
     final: Spread  # the metric at the last cycle
     noise_rate: float | None  # mean realised noise rate of the final labeled set
     iou_per_class: list[float | None] | None  # last cycle, mean over runs; None: not recorded
+    class_names: list[str] | None = None  # from the runs' run_started event; None: unknown
     settings: dict[str, Any] = field(default_factory=dict)  # keys that differ between groups
 
     @property
@@ -144,6 +146,7 @@ def keep_comparable(runs: list[RunResult]) -> tuple[list[RunResult], list[tuple[
 def group_stats(runs: list[RunResult]) -> GroupStats:
     cycles = len(runs[0].labeled)
     noise = [run.noise_rate for run in runs if run.noise_rate is not None]
+    per_class = mean_iou_per_class(runs)
     return GroupStats(
         members=runs,
         metric=runs[0].metric,
@@ -152,8 +155,20 @@ def group_stats(runs: list[RunResult]) -> GroupStats:
         aubc=Spread.of([aubc(run.labeled, run.values) for run in runs]),
         final=Spread.of([run.values[-1] for run in runs]),
         noise_rate=sum(noise) / len(noise) if noise else None,
-        iou_per_class=mean_iou_per_class(runs),
+        iou_per_class=per_class,
+        class_names=None if per_class is None else class_names(runs, len(per_class)),
     )
+
+
+def class_names(runs: list[RunResult], count: int) -> list[str] | None:
+    """The class names of the first run whose ``run_started`` event lists ``count`` of them
+    (as text; shown through :func:`palsim.events.plain`); None when no run does."""
+    for run in runs:
+        event = read_first_event(run.directory) or {}
+        names = event.get("class_names") if event.get("event") == EventName.RUN_STARTED else None
+        if isinstance(names, list) and len(names) == count:
+            return [str(name) for name in names]
+    return None
 
 
 def mean_iou_per_class(runs: list[RunResult]) -> list[float | None] | None:

@@ -134,6 +134,7 @@ def group_dict(group: GroupStats) -> dict[str, Any]:
     }
     if group.iou_per_class is not None:
         value["iou_per_class_last_cycle"] = group.iou_per_class  # mean over the runs
+        value["class_names"] = group.class_names
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from palsim.events import plain
-from palsim.report.aggregate import GroupStats, Spread, metric_of, settings_text
+from palsim.report.aggregate import MISSING, GroupStats, Spread, metric_of, settings_text
 from palsim.report.diagnostics import group_diagnostics
 from palsim.report.paired import INTERVAL_NOTE, Comparison, Paired
 
@@ -163,6 +163,24 @@ def diagnostics_table(groups: list[GroupStats]) -> TextTable:
     return TextTable(title, header, rows, len(header) - 2)
 
 
+def iou_table(groups: list[GroupStats]) -> TextTable:
+    """One row a group and class: the last cycle's IoU, mean over the group's runs."""
+    with_settings = any(group.settings for group in groups)
+    rows = []
+    for group in groups:
+        values = group.iou_per_class or []
+        labels = group.class_names or [""] * len(values)
+        for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+            shown = MISSING if value is None else f"{value:.4f}"
+            rows.append([*names(group, with_settings), str(index), plain(label), shown])
+    header = [*name_header(with_settings), "class", "name", "IoU"]
+    title = (
+        f"IoU per class at the last cycle (mean over seeds; {MISSING}: the class is in no "
+        "test mask and never predicted)"
+    )
+    return TextTable(title, header, rows, len(header) - 1)
+
+
 def report_tables(
     groups: list[GroupStats], comparisons: list[Comparison] | None, diagnostics: bool = False
 ) -> list[TextTable]:
@@ -170,6 +188,8 @@ def report_tables(
     tables = [summary_table(groups), cycle_table(groups)]
     if comparisons:
         tables += [paired_summary_table(comparisons), paired_cycle_table(comparisons)]
+    if any(group.iou_per_class for group in groups):
+        tables.append(iou_table(groups))
     if diagnostics:
         tables.append(diagnostics_table(groups))
     return tables

@@ -87,6 +87,40 @@ def test_paired_miou_differences_with_t_intervals(scenes) -> None:
     assert entropy["aubc"]["ci95_low"] == pytest.approx(0.125 - T_975_1 * 0.025)
 
 
+def write_class_names(directory: Path, names: list[str]) -> None:
+    started = {"event": "run_started", "time": 0.0, "class_names": names}
+    (directory / "events.jsonl").write_text(json.dumps(started) + "\n{torn")
+
+
+def test_iou_per_class_is_a_table_with_the_runs_class_names(scenes) -> None:
+    # The second run's names are read only when the first run's are unusable (two, not three).
+    write_class_names(scenes / "random-s0", ["sky", "road"])
+    write_class_names(scenes / "random-s1", ["sky", "road", "bag\x1b[31m"])
+    markdown = runner.invoke(app, ["report", str(scenes), "--format", "markdown"])
+    assert markdown.exit_code == 0, markdown.output
+    lines = markdown.stdout.splitlines()
+    title = lines.index(
+        "IoU per class at the last cycle (mean over seeds; -: the class is in no test mask and "
+        "never predicted):"
+    )
+    assert lines[title + 2 : title + 7] == [
+        "| dataset | oracle | strategy | class | name | IoU |",
+        "|---|---|---|---|---|---|",
+        "| fashion-scenes | segment-flip:0.2 | random | 0 | sky | 0.8500 |",
+        "| fashion-scenes | segment-flip:0.2 | random | 1 | road | 0.2000 |",
+        # The name's ESC escaped for the terminal, then its backslash for Markdown.
+        "| fashion-scenes | segment-flip:0.2 | random | 2 | bag\\\\x1b[31m | - |",
+    ]
+    assert len(lines) == title + 7  # entropy recorded no IoU per class: no rows
+    value = json.loads(runner.invoke(app, ["report", str(scenes), "--format", "json"]).stdout)
+    assert value["groups"][1]["class_names"] == ["sky", "road", "bag\x1b[31m"]
+
+
+def test_iou_per_class_without_class_names_shows_the_class_numbers(scenes) -> None:
+    markdown = runner.invoke(app, ["report", str(scenes), "--format", "markdown"]).stdout
+    assert "| fashion-scenes | segment-flip:0.2 | random | 1 |  | 0.2000 |" in markdown
+
+
 def test_headers_name_the_metric(scenes) -> None:
     markdown = runner.invoke(
         app, ["report", str(scenes), "--baseline", "random", "--format", "markdown"]
