@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # PAL ablation on the reproduction study's protocol (docs/reproduction.md): which of PAL's
-# parts drives its choices on Fashion-MNIST? Same pools, initial sets and noise as the main
-# study (same seeds), so each variant pairs with its PAL and random runs there. Writes
-# runs-repro/ablation-<variant> and prints a Markdown report of each. Run from the repository
-# root with the venv active.
+# parts drives its choices on Fashion-MNIST? Each variant differs from PAL at the quick
+# preset's defaults in the ablated part only, and shares the pools, initial sets and noise of
+# its seeds with the PAL and random runs of the cold-start study (docs/cold-start.md,
+# docs/examples/cold_start_study.sh), so it pairs with them run by run. Variants: no S_S
+# (lambda_rot=0), no S_D (lambda_div=0), and the authors' fine-tuning (5 epochs at 0.1 x lr,
+# no step floor). Seed by seed, the three variants side by side (one thread each).
+# Usage: docs/examples/pal_ablation.sh [OUT] [ORACLES] (defaults: runs-cold, noisy:0.2).
+# Run from the repository root with palsim installed; then
+#   palsim report OUT/main OUT/ablation-* --baseline pal   (see docs/reproduction.md)
 set -euo pipefail
-# The study's PAL ran its scorer at width 32; the variants keep that, so each differs from it
-# in the ablated part only.
-common=(--config docs/reproduction/study.toml --strategy pal --oracle perfect,noisy:0.2
-        --seeds 0-2 --jobs 2 --quiet -S width=32)
-palsim sweep "${common[@]}" -S lambda_rot=0 --out runs-repro/ablation-no-rotation
-palsim sweep "${common[@]}" -S lambda_div=0 --out runs-repro/ablation-no-diversity
-palsim sweep "${common[@]}" -S finetune_steps=1 -S finetune_lr_scale=0.1 \
-    --out runs-repro/ablation-authors-finetune
-for variant in no-rotation no-diversity authors-finetune; do
-    echo "## $variant"
-    palsim report "runs-repro/ablation-$variant" --format markdown
+out="${1:-runs-cold}"
+oracles="${2:-noisy:0.2}"
+for seed in 0 1 2; do
+    common=(--config docs/reproduction/study.toml --strategy pal --oracle "$oracles"
+            --seeds "$seed" --jobs 1 --quiet)
+    palsim sweep "${common[@]}" -S lambda_rot=0 --out "$out/ablation-no-rotation" &
+    palsim sweep "${common[@]}" -S lambda_div=0 --out "$out/ablation-no-diversity" &
+    palsim sweep "${common[@]}" -S finetune_steps=1 -S finetune_lr_scale=0.1 \
+        --out "$out/ablation-authors-finetune" &
+    wait
 done

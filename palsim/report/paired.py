@@ -3,11 +3,13 @@
 All strategies of one seed share the pool, the initial labeled set and the oracle's noise, so
 the fair question is how each strategy does against the baseline *on the same seed*. A group
 is paired with the baseline group whose configuration is the same except ``strategy`` and
-``strategy_options``; their runs are paired by (seed, noise_seed). Per pair the difference
-(strategy minus baseline) of the report's metric at each cycle and of its AUBC is taken; the
-report gives the mean difference and a 95% confidence interval from the t-distribution with
-n - 1 degrees of freedom: mean ± t(0.975, n - 1) · std / sqrt(n), std over n - 1. One pair
-gives a mean but no interval.
+``strategy_options``; where the baseline strategy itself ran with several options, its group
+at the default options is the baseline and the others are compared with it (an ablation).
+Their runs are paired by (seed, noise_seed). Per pair the difference (strategy minus
+baseline) of the report's metric at each cycle and of its AUBC is taken; the report gives
+the mean difference and a 95% confidence interval from the t-distribution with n - 1
+degrees of freedom: mean ± t(0.975, n - 1) · std / sqrt(n), std over n - 1. One pair gives
+a mean but no interval.
 """
 
 from __future__ import annotations
@@ -81,11 +83,26 @@ def compare(groups: list[GroupStats], baseline: str) -> list[Comparison]:
     for group in groups:
         if group.key[2] == baseline:
             baselines.setdefault(comparison_cell(group), []).append(group)
-    return [
-        pair_with(group, baselines.get(comparison_cell(group), []), baseline)
-        for group in groups
-        if group.key[2] != baseline
-    ]
+    references = {cell: reference(members) for cell, members in baselines.items()}
+    comparisons = []
+    for group in groups:
+        cell = comparison_cell(group)
+        chosen = references.get(cell)
+        if group is chosen or (group.key[2] == baseline and chosen is None):
+            continue
+        candidates = baselines.get(cell, []) if chosen is None else [chosen]
+        comparisons.append(pair_with(group, candidates, baseline))
+    return comparisons
+
+
+def reference(members: list[GroupStats]) -> GroupStats | None:
+    """The baseline group of one configuration: the only one, else the one at the strategy's
+    default options (no ``-S`` given), with which its other options (an ablation) are then
+    compared; None when that does not single one out."""
+    if len(members) == 1:
+        return members[0]
+    defaults = [group for group in members if not group.identity.get("strategy_options")]
+    return defaults[0] if len(defaults) == 1 else None
 
 
 def pair_with(group: GroupStats, candidates: list[GroupStats], baseline: str) -> Comparison:

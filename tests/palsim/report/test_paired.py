@@ -128,3 +128,31 @@ def test_cli_baseline_alone_has_nothing_to_pair(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == "note: every group uses the baseline strategy; nothing to pair\n"
     assert "Paired difference" not in result.stdout
+
+
+def test_variants_of_the_baseline_strategy_pair_with_its_default_options(runs) -> None:
+    # An ablation: PAL without S_S on seeds 0-1, against PAL at its defaults (seeds 0-3).
+    for seed, values in enumerate([[0.50, 0.66, 0.70], [0.47, 0.60, 0.78]]):
+        options = {"lambda_rot": "0"}
+        write_run(runs, f"pal-norot-s{seed}", "pal", "noisy:0.2", seed, values,
+                  strategy_options=options)  # fmt: skip
+    groups, _ = report(runs)
+    (variant,) = [c for c in compare(groups, "pal") if c.group.key[2] == "pal"]
+    assert variant.seeds == [0, 1] and variant.reason is None
+    # Minus PAL's seeds 0 and 1: (-0.02, +0.01, -0.02) and (+0.02, -0.02, +0.03).
+    assert [c.mean for c in variant.cycles] == pytest.approx([0.0, -0.005, 0.005])
+    random = next(c for c in compare(groups, "pal") if c.group.key[2] == "random")
+    assert random.group.identity.get("strategy_options") == {} and random.seeds == [0, 1, 2]
+
+
+def test_two_variants_and_no_default_leave_no_single_baseline(tmp_path) -> None:
+    for name, width in (("a", "16"), ("b", "32")):
+        write_run(tmp_path, f"pal-{name}", "pal", "perfect", 0, [0.5, 0.6, 0.7],
+                  strategy_options={"width": width})  # fmt: skip
+    write_run(tmp_path, "random-s0", "random", "perfect", 0, [0.5, 0.6, 0.7])
+    groups, _ = report(tmp_path)
+    (random,) = compare(groups, "pal")
+    assert random.reason == (
+        "no single pal group with the same configuration: several baseline groups "
+        "(other strategy options)"
+    )
