@@ -8,7 +8,7 @@
 # no step floor). Seed by seed, the three variants side by side (one thread each).
 # Usage: docs/examples/pal_ablation.sh [OUT] [ORACLES] (defaults: runs-cold, noisy:0.2).
 # Run from the repository root with palsim installed; then
-#   palsim report OUT/main OUT/ablation-* --baseline pal   (see docs/reproduction.md)
+#   palsim report OUT --baseline pal   (each variant against PAL; see docs/reproduction.md)
 set -euo pipefail
 out="${1:-runs-cold}"
 oracles="${2:-noisy:0.2}"
