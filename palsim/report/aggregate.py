@@ -212,8 +212,16 @@ def value_text(value: Any) -> str:
 
 
 def settings_text(settings: dict[str, Any]) -> str:
-    """``epochs=30, model=resnet18``: how a group's configuration differs from the others'."""
-    return ", ".join(f"{key}={value_text(value)}" for key, value in settings.items())
+    """``epochs=30, model=resnet18``: how a group's configuration differs from the others'.
+    Strategy options read as typed, ``-S ssl_data=pool``; none given reads ``no -S``."""
+    return ", ".join(setting_text(key, value) for key, value in settings.items())
+
+
+def setting_text(key: str, value: Any) -> str:
+    if key == "strategy_options" and isinstance(value, dict):
+        options = (f"-S {name}={value_text(option)}" for name, option in sorted(value.items()))
+        return " ".join(options) or "no -S"
+    return f"{key}={value_text(value)}"
 
 
 def report(root: Path, metric: str = "auto") -> tuple[list[GroupStats], list[tuple[Path, str]]]:

@@ -70,8 +70,8 @@ def test_settings_name_every_key_that_differs_and_strategy_options(tmp_path) -> 
     )
     groups, _ = report(tmp_path)
     assert [settings_text(group.settings) for group in groups] == [
-        "model=-, strategy_options={}",
-        "model=resnet18, strategy_options={lambda_div=0.5}",
+        "model=-, no -S",
+        "model=resnet18, -S lambda_div=0.5",
     ]
 
 
