@@ -23,7 +23,7 @@ from palsim.config import PRESETS
 from palsim.models import build_model
 from palsim.strategies.base import QueryContext, TrainSettings
 from palsim.strategies.uncertainty import EntropyStrategy, entropy_score
-from palsim.train import precision
+from palsim.train import effective_precision, precision
 
 
 def conv_flops_per_image(model: torch.nn.Module, image: torch.Tensor) -> float:
@@ -120,7 +120,8 @@ def main() -> None:
     for name, seconds in best.items():
         label = "plain eager loop (batch 256, NCHW fp32)"
         if name != "baseline":
-            label = f"palsim entropy query (batch {name.split('@')[1]}, {args.precision})"
+            computes = effective_precision(args.precision, torch.device("cpu"))
+            label = f"palsim entropy query (batch {name.split('@')[1]}, {computes})"
         print(
             f"{label:44} {seconds:6.2f} s {args.pool / seconds:7.0f} img/s "
             f"{flops / seconds / 1e9:6.1f} GFLOP/s  {best['baseline'] / seconds:5.2f}x"

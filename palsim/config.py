@@ -102,7 +102,8 @@ class RunConfig:
     augment: bool = True  # random crop and flip while training the task model
     model: str = "auto"  # small-cnn | resnet18 | auto (by image size and preset)
     device: str = "auto"  # auto | cpu | cuda
-    precision: str = "auto"  # auto | fp32 | bf16 autocast; auto: bf16 on CUDA, fp32 on a CPU
+    precision: str = "auto"  # auto | fp32 | bf16 autocast; auto: bf16 on CUDA and on CPUs
+    # with native bf16 (AVX-512 BF16, AMX), fp32 on other CPUs
     exclude_classes: str | None = None  # kept out of the initial set: "3,5" or "random:2"
     relabel: str = "none"  # re-ask policy for labels already given: none | random | disagree
     relabel_share: float = 0.0  # fraction of each cycle's budget spent on re-asking, in [0, 1)

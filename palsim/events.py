@@ -8,7 +8,8 @@ library, so the TUI can read runs without torch.
 Events, in the order a run emits them:
 
 - ``run_started``: ``config`` (resolved configuration dict), ``dataset``, ``num_classes``,
-  ``class_names``, ``pool_size``, ``test_size``, ``device``, ``model`` (the task model),
+  ``class_names``, ``pool_size``, ``test_size``, ``device``, ``precision`` (what the run
+  computes in, ``fp32`` or ``bf16``; absent in older logs), ``model`` (the task model),
   ``excluded_classes``, ``resumed_from`` (cycle or null), ``initial`` (the initial set's
   ``query``-style fields, ``diagnostics`` too when a strategy drew it, or null when
   resumed), ``oracle_notes`` (lines about the oracle's inputs, e.g. a reference

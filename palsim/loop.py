@@ -43,6 +43,7 @@ from palsim.strategies.base import QueryContext, Selection, Strategy, TrainSetti
 from palsim.train import (
     PRECISIONS,
     accuracy,
+    effective_precision,
     import_optimizer_dependencies,
     precision,
     prepare,
@@ -400,7 +401,8 @@ def run_study(
     )
     initial_fields: Event | None = None
     if state is None:
-        state, initial_fields = initial_state(study, inputs, show)
+        with precision(config.precision):  # a strategy drawing it trains an embedding
+            state, initial_fields = initial_state(study, inputs, show)
     elif isinstance(study.oracle, MaskOracle):
         state.masks = replay_masks(study, state, pool_labels)
     else:
@@ -416,6 +418,7 @@ def run_study(
             pool_size=len(study.pool_indices),
             test_size=len(test_labels),
             device=str(device),
+            precision=effective_precision(config.precision, device),
             model=model_name,
             task=dataset.task,
             excluded_classes=study.excluded_classes,

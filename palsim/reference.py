@@ -22,7 +22,14 @@ from palsim.datasets import Dataset
 from palsim.models import build_model, channel_stats
 from palsim.seeds import derive_seed, numpy_rng, torch_generator
 from palsim.strategies.base import TrainSettings
-from palsim.train import accuracy, predict_probabilities, prepare, seeded, train_classifier
+from palsim.train import (
+    accuracy,
+    precision,
+    predict_probabilities,
+    prepare,
+    seeded,
+    train_classifier,
+)
 
 #: The default reference model: logistic regression on the pixels, fast on a CPU.
 DEFAULT_MODEL = "linear"
@@ -70,9 +77,12 @@ def reference_probabilities(
     cached = _read(path, len(dataset.train_labels), dataset.num_classes)
     if cached is not None:
         return cached
-    probabilities, test_accuracy = _train_folds(
-        dataset, noise_seed, model, train, device or torch.device("cpu")
-    )
+    # In fp32 on every device and CPU: the reference is part of the oracle, and its cache is
+    # shared by runs of any --precision, so it must not depend on one.
+    with precision("fp32"):
+        probabilities, test_accuracy = _train_folds(
+            dataset, noise_seed, model, train, device or torch.device("cpu")
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.stem}.{os.getpid()}.npz")
     np.savez(temporary, probabilities=probabilities, test_accuracy=np.array(test_accuracy))

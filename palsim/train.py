@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import torch
@@ -51,9 +53,12 @@ class StepSettings(Protocol):
     def learning_rate(self) -> float: ...
 
 
-#: Autocast precisions: "auto" is bf16 on CUDA and fp32 on a CPU (docs/benchmarks.md says
-#: why the CPU keeps fp32 by default); "bf16" also autocasts on a CPU.
+#: Autocast precisions: "auto" is bf16 on CUDA and on a CPU that computes bfloat16 natively,
+#: fp32 on other CPUs (the paired study behind it: docs/benchmarks.md); "bf16" autocasts on
+#: any CPU, "fp32" never autocasts.
 PRECISIONS = ("auto", "fp32", "bf16")
+#: CPU flags (Linux's /proc/cpuinfo) of native bfloat16 arithmetic: AVX-512 BF16 and AMX.
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 
 # The precision of the study running in this context (None: "auto"). A context variable, not
 # a parameter of every training and scoring function: it is one setting of the whole run.
@@ -84,12 +89,39 @@ def planned_steps(count: int, batch_size: int, epochs: int, min_steps: int) -> i
     return max(min_steps, epochs * math.ceil(count / batch_size))
 
 
-def autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
-    """bfloat16 autocast on CUDA, and on a CPU under ``precision("bf16")``; else a no-op."""
+@functools.cache
+def native_bf16() -> bool:
+    """Whether this machine's CPU computes bfloat16 natively (read once; False where
+    /proc/cpuinfo cannot tell, so that an emulated bf16 is never chosen by ``auto``)."""
+    try:
+        return lists_native_bf16(Path("/proc/cpuinfo").read_text(errors="replace"))
+    except OSError:
+        return False
+
+
+def lists_native_bf16(cpuinfo: str) -> bool:
+    """Whether the ``flags`` lines of a /proc/cpuinfo text name a native bfloat16 unit."""
+    lines = (line for line in cpuinfo.splitlines() if line.startswith("flags"))
+    return any(set(line.split()) & NATIVE_BF16_FLAGS for line in lines)
+
+
+def uses_bf16(device: torch.device) -> bool:
+    """Whether the study running in this context autocasts to bfloat16 on ``device``."""
     bf16 = _BF16.get()
-    if bf16 is None:
-        bf16 = device.type == "cuda"
-    if bf16:
+    if bf16 is None:  # auto
+        return device.type == "cuda" or (device.type == "cpu" and native_bf16())
+    return bf16
+
+
+def effective_precision(name: str, device: torch.device) -> str:
+    """``fp32`` or ``bf16``: what precision ``name`` (``auto`` too) computes in on ``device``."""
+    with precision(name):
+        return "bf16" if uses_bf16(device) else "fp32"
+
+
+def autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
+    """bfloat16 autocast where :func:`uses_bf16` says so; else a no-op."""
+    if uses_bf16(device):
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 

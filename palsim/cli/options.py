@@ -84,7 +84,8 @@ STUDY_OPTIONS = (
         "precision",
         str,
         (),
-        "auto | fp32 | bf16 autocast (auto: bf16 on CUDA, fp32 on a CPU) [auto].",
+        "auto | fp32 | bf16 autocast (auto: bf16 on CUDA and on CPUs with native bf16, "
+        "else fp32) [auto].",
     ),
     StudyOption(
         "exclude_classes",

@@ -27,7 +27,7 @@ from palsim.models import MODELS
 from palsim.seeds import derive_seed
 from palsim.strategies.base import QueryContext
 from palsim.strategies.ssl_embedding import EmbeddingSettings, train_embedding
-from palsim.train import autocast, embed
+from palsim.train import embed, uses_bf16
 
 SOURCES = ("self-supervised", "task-model")
 #: Per preset: backbone, epochs over the pool, step floor (capped by the run's --min-steps),
@@ -109,7 +109,7 @@ def cache_key(ctx: QueryContext, settings: EmbeddingSettings) -> str:
     pool = ctx.pool_images
     pool_crc = zlib.crc32(pool.cpu().numpy().tobytes())
     shape = "x".join(str(side) for side in pool.shape)
-    bf16 = isinstance(autocast(ctx.device), torch.autocast)
+    bf16 = uses_bf16(ctx.device)
     values = "-".join(f"{name}={value}" for name, value in asdict(settings).items())
     precision = "bf16" if bf16 else "fp32"
     return f"pool{pool_crc:08x}-{shape}-seed{ctx.run_seed}-{values}-{ctx.device.type}-{precision}"

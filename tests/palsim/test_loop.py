@@ -11,6 +11,7 @@ from palsim.events import EventName, read_events
 from palsim.loop import check_selection, choose_pool, score_summary, validate_sizes
 from palsim.runner import UsageError, prepare, run
 from palsim.strategies.base import Selection
+from palsim.train import native_bf16
 from tests.conftest import requires_fashion_mnist
 
 
@@ -49,6 +50,9 @@ def test_same_seed_gives_same_queries_and_accuracies(tmp_path) -> None:
     other = run(tiny(tmp_path, "c", seed=1))
     assert queries(tmp_path / "c") != queries(tmp_path / "a")
     assert other["config"]["seed"] == 1
+    # What "auto" computed in is logged: bf16 on a CPU with native bf16, fp32 on others.
+    (started,) = [e for e in read_events(tmp_path / "a") if e["event"] == EventName.RUN_STARTED]
+    assert started["precision"] == ("bf16" if native_bf16() else "fp32")
 
 
 @requires_fashion_mnist

@@ -25,7 +25,10 @@ PINNED = {
 def test_tiny_study_gives_the_pinned_accuracies(tmp_path, strategy: str, oracle: str) -> None:
     # A floor of 20 steps (2 epochs would be 2 steps on 60 labels): the step schedule, the
     # PAL scorer's and its fine-tuning's floors (capped by the run's) are all exercised.
-    args = tiny_study_args(tmp_path, "pinned", strategy=strategy, oracle=oracle, min_steps=20)
+    # fp32 explicitly: auto computes in bf16 on a CPU with native bf16, fp32 on others.
+    args = tiny_study_args(
+        tmp_path, "pinned", strategy=strategy, oracle=oracle, min_steps=20, precision="fp32"
+    )
     result = CliRunner().invoke(app, ["run", *args, "--json", "--quiet"])
     assert result.exit_code == 0, result.output
     cycles = json.loads(result.stdout)["cycles"]

@@ -1,11 +1,14 @@
 import pytest
 import torch
 
+from palsim import train
 from palsim.models import build_model
 from palsim.strategies.base import TrainSettings
 from palsim.train import (
     accuracy,
     autocast,
+    effective_precision,
+    lists_native_bf16,
     planned_steps,
     precision,
     random_crop_flip,
@@ -91,15 +94,33 @@ def test_accuracy_is_correct_over_total_without_float32_artefacts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "cpu_dtype"),
-    [("auto", torch.float32), ("fp32", torch.float32), ("bf16", torch.bfloat16)],
+    ("name", "native", "cpu_dtype"),
+    [
+        ("auto", False, torch.float32),
+        ("auto", True, torch.bfloat16),
+        ("fp32", True, torch.float32),
+        ("bf16", False, torch.bfloat16),
+    ],
 )
-def test_precision_sets_the_cpu_autocast_dtype(name: str, cpu_dtype: torch.dtype) -> None:
+def test_precision_sets_the_cpu_autocast_dtype(
+    monkeypatch: pytest.MonkeyPatch, name: str, native: bool, cpu_dtype: torch.dtype
+) -> None:
+    monkeypatch.setattr(train, "native_bf16", lambda: native)
     layer = torch.nn.Linear(4, 2)
-    with precision(name), autocast(torch.device("cpu")):
+    cpu = torch.device("cpu")
+    with precision(name), autocast(cpu):
         assert layer(torch.ones(3, 4)).dtype == cpu_dtype
-    with autocast(torch.device("cpu")):  # outside the block: back to the default
+    assert effective_precision(name, cpu) == ("bf16" if cpu_dtype == torch.bfloat16 else "fp32")
+    with precision("fp32"), autocast(cpu):  # outside the block: back to the study's own
         assert layer(torch.ones(3, 4)).dtype == torch.float32
+
+
+def test_native_bf16_is_read_from_the_cpu_flags() -> None:
+    flags = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw"
+    assert not lists_native_bf16(flags)
+    assert lists_native_bf16(flags + " avx512_bf16\n")
+    assert lists_native_bf16(flags + " amx_tile amx_bf16\n")
+    assert not lists_native_bf16("")  # no flags line: not native
 
 
 def test_unknown_precision_is_refused() -> None:
