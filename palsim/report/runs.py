@@ -14,14 +14,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palsim.events import CONFIG_FILE, EVENTS_FILE, SUMMARY_FILE, RunStatus, read_json_object
+from palsim.events import (
+    CONFIG_FILE,
+    EVENTS_FILE,
+    SUMMARY_FILE,
+    EventName,
+    RunStatus,
+    read_first_event,
+    read_json_object,
+)
 from palsim.report.metrics import AUTO_METRIC, Metric, choose_metric, task_of
 
+#: What ``--precision`` may come to in a run's ``run_started`` event.
+PRECISIONS_COMPUTED = ("fp32", "bf16")
 #: Configuration keys that never change a run's results, left out when runs are grouped:
 #: the seeds (a group's runs differ in them), where files live and what the run is called,
-#: where the arithmetic runs (a CUDA run differs from a CPU run in rounding and mixed
-#: precision, not in the study; seeds run on different machines average together), and the
-#: evaluation batch (it changes how many images are scored at once, not the scores).
+#: where the arithmetic runs (a CUDA run differs from a CPU run in rounding, not in the
+#: study; seeds run on different machines average together when they computed in the same
+#: precision: ``auto`` counts as what it came to), and the evaluation batch (it changes how
+#: many images are scored at once, not the scores).
 IGNORED_KEYS = frozenset(
     {"seed", "noise_seed", "name", "out", "data_dir", "device", "eval_batch_size"}
 )
@@ -109,7 +120,22 @@ def read_run(directory: Path) -> FinishedRun:
     if not isinstance(cycles, list) or not cycles:
         raise ValueError("summary.json has no cycles")
     labeled = [checked_count(cycle) for cycle in cycles]
+    config = with_computed_precision(directory, config)
     return FinishedRun(directory, config, cycles, labeled, final_noise_rate(cycles[-1]))
+
+
+def with_computed_precision(directory: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with ``precision: auto`` replaced by what the run computed in (``fp32`` or
+    ``bf16``, from its ``run_started`` event), so that runs ``auto`` sent to different
+    precisions (another machine, another palsim) are never grouped or paired together. A run
+    whose log does not say keeps ``auto``, apart from both."""
+    if config.get("precision", "auto") != "auto":
+        return config
+    event = read_first_event(directory) or {}
+    computed = event.get("precision") if event.get("event") == EventName.RUN_STARTED else None
+    if computed not in PRECISIONS_COMPUTED:
+        return config
+    return {**config, "precision": computed}
 
 
 def measured(run: FinishedRun, metric: Metric) -> RunResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from typer.testing import CliRunner
@@ -116,3 +117,20 @@ def test_a_malformed_summary_is_skipped_with_one_line(tmp_path, summary, reason)
     result = runner.invoke(app, ["report", str(tmp_path), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert result.stderr == f"skipped {tmp_path / 'bad'}: {reason}\n"
+
+
+def test_auto_precision_groups_by_what_each_run_computed_in(tmp_path) -> None:
+    # Three runs of one configuration with --precision auto: two logged bf16, one fp32 (another
+    # CPU, or palsim before auto meant bf16 there); a fourth with no run_started says nothing.
+    for name, seed, computed in (("a", 0, "bf16"), ("b", 1, "bf16"), ("c", 0, "fp32")):
+        run = write_run(tmp_path, name, "entropy", "perfect", seed, [0.5, 0.6, 0.7],
+                        precision="auto")  # fmt: skip
+        started = {"event": "run_started", "time": 0.0, "precision": computed}
+        (run / "events.jsonl").write_text(json.dumps(started) + "\n")
+    write_run(tmp_path, "d", "entropy", "perfect", 1, [0.5, 0.6, 0.7], precision="auto")
+    groups, _ = report(tmp_path)
+    assert sorted((settings_text(g.settings), g.runs) for g in groups) == [
+        ("precision=auto", 1),
+        ("precision=bf16", 2),
+        ("precision=fp32", 1),
+    ]
