@@ -7,7 +7,8 @@ of the metric over seeds with a band of ± one standard deviation), then a noise
 panel: its final value or AUBC against the oracle's nominal noise rate, one line per strategy
 and noise family (``noisy:0 -> noisy:0.1 -> noisy:0.3``; ``pair:0.15`` is another line), error
 bars of ± one std. A perfect oracle is rate 0 of every family: it starts each family's line
-unless that family has a rate-0 run of its own. Oracles without one rate (matrix files,
+unless that family has a rate-0 run of its own. A report with no strategy at two rates of
+one family has no such panel. Oracles without one rate (matrix files,
 annotator pools, replays) appear in the learning curves only. With ``--baseline``, a second
 row per dataset shows each strategy's paired difference to the baseline per cycle
 with its 95% confidence band. Groups that differ in other settings are separate lines,
@@ -78,7 +79,8 @@ def plot_report(
     oracles = sorted({group.key[1] for group in groups})
     colours = {name: f"C{i % 10}" for i, name in enumerate(sorted({label(g) for g in groups}))}
     rows_per_dataset = 1 if comparisons is None else 2
-    columns = len(oracles) + 1
+    with_robustness = has_robustness_line(groups, robustness)
+    columns = len(oracles) + (1 if with_robustness else 0)
     figure, axes = plt.subplots(
         rows_per_dataset * len(datasets),
         columns,
@@ -93,9 +95,11 @@ def plot_report(
             row[column].set_title(
                 f"{dataset}, oracle {oracle}\nband: ± 1 std over seeds", fontsize=8
             )
-        share_y_range(row[:-1])
-        draw_robustness(row[-1], mine, colours, robustness, panel)
-        row[-1].set_title(f"{dataset}: {panel} vs noise rate\nbars: ± 1 std over seeds", fontsize=8)
+        share_y_range(row[: len(oracles)])
+        if with_robustness:
+            draw_robustness(row[-1], mine, colours, robustness, panel)
+            title = f"{dataset}: {panel} vs noise rate\nbars: ± 1 std over seeds"
+            row[-1].set_title(title, fontsize=8)
         if comparisons is not None:
             paired_row = axes[2 * index + 1]
             draw_paired_row(paired_row, dataset, oracles, comparisons, colours, metric)
@@ -158,6 +162,12 @@ def robustness_lines(groups: list[GroupStats], robustness: str) -> dict[Line, Po
         if not any(other == name for other, _ in lines):
             lines[(name, PERFECT)] = [(0.0, value)]
     return {line: sorted(points, key=lambda p: p[0]) for line, points in sorted(lines.items())}
+
+
+def has_robustness_line(groups: list[GroupStats], robustness: str) -> bool:
+    """Whether some strategy has two noise rates or more of one family: else the
+    noise-robustness panel would hold single points, and the figure leaves it out."""
+    return any(len(points) > 1 for points in robustness_lines(groups, robustness).values())
 
 
 def draw_robustness(
@@ -226,4 +236,5 @@ def draw_paired_row(
         axis.set_ylabel(f"Δ {metric.label} vs {baseline}")
         if axis.lines[:-1]:
             axis.legend(fontsize=7)
-    row[-1].set_visible(False)
+    for axis in row[len(oracles) :]:  # below the robustness panel
+        axis.set_visible(False)

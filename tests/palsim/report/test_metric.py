@@ -232,9 +232,18 @@ def test_plot_axes_name_the_metric(scenes, tmp_path, monkeypatch) -> None:
     plt = import_pyplot()
     figures: list = []
     monkeypatch.setattr(plt, "close", figures.append)  # keep the figure to read its axes
+    for seed in (0, 1):  # a second flip rate, so that random has a robustness line
+        write_segmentation_run(scenes, f"random-flip4-s{seed}", "random", "segment-flip:0.4",
+                               seed, [0.2, 0.3, 0.4])  # fmt: skip
     groups, _ = report(scenes)
     path = tmp_path / "miou.png"
     plot_report(groups, path, "aubc", compare(groups, "random"))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     labels = [axis.get_ylabel() for axis in figures[0].axes if axis.get_visible()]
-    assert labels == ["test mIoU", "AUBC of test mIoU (normalised)", "Δ test mIoU vs random"]
+    assert labels == [
+        "test mIoU",
+        "test mIoU",
+        "AUBC of test mIoU (normalised)",
+        "Δ test mIoU vs random",
+        "Δ test mIoU vs random",
+    ]

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from palsim.cli import app
 from palsim.report.aggregate import report
-from palsim.report.plot import noise_family, robustness_lines
+from palsim.report.plot import has_robustness_line, noise_family, robustness_lines
 from tests.palsim.report.fake_runs import write_run
 
 runner = CliRunner()
@@ -95,5 +95,22 @@ def test_plot_with_paired_panels(runs, tmp_path) -> None:
     pytest.importorskip("matplotlib")
     plot = tmp_path / "report.png"
     result = runner.invoke(app, ["report", str(runs), "--baseline", "random", "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_robustness_panel_needs_two_rates_of_one_family(runs, tmp_path) -> None:
+    groups, _ = report(runs)
+    assert has_robustness_line(groups, "final")
+    for seed in (0, 1):
+        for strategy in ("random", "entropy"):
+            write_run(tmp_path / "clean", f"{strategy}-{seed}", strategy, "perfect", seed,
+                      [0.5, 0.6, 0.7])  # fmt: skip
+    clean, _ = report(tmp_path / "clean")
+    assert not has_robustness_line(clean, "final")  # one point per strategy: no panel
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "clean.png"
+    args = ["report", str(tmp_path / "clean"), "--baseline", "random", "--plot", str(plot)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
