@@ -15,8 +15,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from palsim.events import EventName, plain, read_events, read_first_event
-from palsim.report.aggregate import setting_text
+from palsim.events import EventName, plain, read_events
+from palsim.report.aggregate import listed_class_names, setting_text
 from palsim.report.runs import collect
 
 
@@ -25,6 +25,14 @@ def group_name(config: dict[str, object]) -> str:
     if not isinstance(options, dict) or not options:
         return str(config["strategy"])
     return f"{config['strategy']} {setting_text('strategy_options', options)}"
+
+
+def class_ids(labels: object) -> list[int]:
+    """The class ids of a query event's ``true_labels``; anything else in a copied run folder
+    (not a list, not a non-negative integer) is left out."""
+    if not isinstance(labels, list):
+        return []
+    return [label for label in labels if type(label) is int and label >= 0]
 
 
 def main() -> None:
@@ -39,13 +47,12 @@ def main() -> None:
         if args.oracle and run.oracle != args.oracle:
             continue
         tally = counts.setdefault(group_name(run.config), Counter())
-        for event in read_events(run.directory):
+        events = read_events(run.directory)
+        for event in events:
             if event.get("event") == EventName.QUERY:
-                tally.update(int(label) for label in event.get("true_labels", []))
-        started = read_first_event(run.directory) or {}
-        listed = started.get("class_names")
-        if not names and isinstance(listed, list):
-            names = [plain(name) for name in listed]
+                tally.update(class_ids(event.get("true_labels")))
+        if not names and events:
+            names = [plain(name) for name in listed_class_names(events[0]) or []]
     if not counts:
         raise SystemExit(f"error: no finished run under {args.root} ({len(skipped)} skipped)")
     classes = max(len(names), 1 + max(max(tally, default=0) for tally in counts.values()))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from palsim.events import EventName, read_first_event
+from palsim.events import Event, EventName, read_first_event
 from palsim.report.metrics import REPORT_METRICS, Metric
 from palsim.report.runs import RunResult, collect, iou_per_class
 
@@ -164,11 +164,18 @@ def class_names(runs: list[RunResult], count: int) -> list[str] | None:
     """The class names of the first run whose ``run_started`` event lists ``count`` of them
     (as text; shown through :func:`palsim.events.plain`); None when no run does."""
     for run in runs:
-        event = read_first_event(run.directory) or {}
-        names = event.get("class_names") if event.get("event") == EventName.RUN_STARTED else None
-        if isinstance(names, list) and len(names) == count:
-            return [str(name) for name in names]
+        names = listed_class_names(read_first_event(run.directory))
+        if names is not None and len(names) == count:
+            return names
     return None
+
+
+def listed_class_names(event: Event | None) -> list[str] | None:
+    """A ``run_started`` event's ``class_names`` as text; None for any other event, or none."""
+    if event is None or event.get("event") != EventName.RUN_STARTED:
+        return None
+    names = event.get("class_names")
+    return [str(name) for name in names] if isinstance(names, list) else None
 
 
 def mean_iou_per_class(runs: list[RunResult]) -> list[float | None] | None:

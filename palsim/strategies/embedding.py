@@ -109,9 +109,8 @@ def cache_key(ctx: QueryContext, settings: EmbeddingSettings) -> str:
     pool = ctx.pool_images
     pool_crc = zlib.crc32(pool.cpu().numpy().tobytes())
     shape = "x".join(str(side) for side in pool.shape)
-    bf16 = uses_bf16(ctx.device)
     values = "-".join(f"{name}={value}" for name, value in asdict(settings).items())
-    precision = "bf16" if bf16 else "fp32"
+    precision = "bf16" if uses_bf16(ctx.device) else "fp32"
     return f"pool{pool_crc:08x}-{shape}-seed{ctx.run_seed}-{values}-{ctx.device.type}-{precision}"
 
 
