@@ -69,8 +69,11 @@ def accuracy_table(groups: list[GroupStats], comparisons: dict[str, Comparison])
         if comparison is not None:
             paired = points(comparison.aubc, 2) if comparison.aubc else plain(comparison.reason)
         warnings = sum(cycle.warnings for cycle in group_diagnostics(group))
+        seeds = str(group.runs)
+        if comparison is not None and len(comparison.seeds) != group.runs:
+            seeds += f" ({len(comparison.seeds)} paired)"
         lines.append(
-            f"| {group.key[2]} | {group.runs} | {' | '.join(cells)} | "
+            f"| {group.key[2]} | {seeds} | {' | '.join(cells)} | "
             f"{100 * group.aubc.mean:.2f} | {paired} | {warnings} |"
         )
     return lines
