@@ -2,8 +2,9 @@
 # PAL ablation on the reproduction study's protocol (docs/reproduction.md): which of PAL's
 # parts drives its choices on Fashion-MNIST? Each variant differs from PAL at the quick
 # preset's defaults in the ablated part only, and shares the pools, initial sets and noise of
-# its seeds with the study's PAL and random runs (OUT/main, written by the command in
-# docs/reproduction.md), so it pairs with them run by run. Variants: no S_S (lambda_rot=0), no
+# its seeds with the PAL and random runs in OUT/main (the reproduction study's, written by the
+# commands in docs/reproduction.md, or the cold-start study's: both use this protocol), so it
+# pairs with them run by run. Variants: no S_S (lambda_rot=0), no
 # S_D (lambda_div=0), and the authors' fine-tuning (5 epochs at 0.1 x lr, no step floor).
 # The three variants' sweeps run side by side, each over seeds 0-2 with JOBS runs at a time
 # (each run gets cores / JOBS threads: the default 2 gives 6 one-thread runs on 2 cores).
