@@ -37,7 +37,9 @@ PAL_KEYS = [
     "pal_finetune_shift_rest",
 ]
 FIT_KEYS = ["train_accuracy", "train_accuracy_true", "train_loss"]
-PICKS_OF = ["pal", "entropy", "vaal"]  # besides the baseline, whose picks are the reference
+# Whose picks the page shows, besides the baseline's (the reference).
+PICKS_OF = ["pal", "entropy", "vaal", "learning-loss", "typiclust", "probcover"]
+EMBEDDING_STRATEGIES = ["typiclust", "probcover"]
 
 
 def points(paired: Paired, digits: int = 1) -> str:
@@ -105,6 +107,20 @@ def network_table(group: GroupStats, keys: list[str]) -> list[str]:
     return lines
 
 
+def embedding_table(groups: list[GroupStats]) -> list[str]:
+    """Each embedding strategy's ``embedding_rotation_accuracy`` per cycle that queried."""
+    names = [group.key[2] for group in groups]
+    lines = ["| cycle | labeled | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    tables = [group_diagnostics(group)[:-1] for group in groups]
+    for cycles in zip(*tables, strict=True):
+        cells = []
+        for cycle in cycles:
+            spread = cycle.values.get("embedding_rotation_accuracy")
+            cells.append("-" if spread is None else f"{spread.mean:.3f}")
+        lines.append(f"| {cycles[0].cycle} | {cycles[0].labeled} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def rotation_by_class(group: GroupStats, classes: int) -> list[str]:
     """PAL's rotation accuracy (%) on the pool sample per class, cycle 0, mean over the seeds;
     entries that are not finite numbers (a class absent from the sample) are left out."""
@@ -167,6 +183,23 @@ def section(groups: list[GroupStats], baseline: str) -> list[str]:
             "VAAL's discriminator per cycle (binary cross-entropy per side; chance ln 2 = 0.693):",
             "",
             *network_table(by_name["vaal"], ["vaal_discriminator_loss"]),
+            "",
+        ]
+    if "learning-loss" in by_name:
+        out += [
+            "Learning Loss's loss module per cycle (share of labeled pairs whose true losses it"
+            " orders right; chance 0.5):",
+            "",
+            *network_table(by_name["learning-loss"], ["ll_ranking_accuracy"]),
+            "",
+        ]
+    embedded = [name for name in EMBEDDING_STRATEGIES if name in by_name]
+    if embedded:
+        out += [
+            "The pool embedding of TypiClust and ProbCover per cycle (rotation accuracy on 1,000"
+            " pool images; chance 0.25):",
+            "",
+            *embedding_table([by_name[name] for name in embedded]),
             "",
         ]
     shown = [by_name[name] for name in [baseline, *PICKS_OF] if name in by_name]
