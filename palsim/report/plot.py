@@ -77,7 +77,7 @@ def plot_report(
     plt = import_pyplot()
     datasets = sorted({group.key[0] for group in groups})
     oracles = sorted({group.key[1] for group in groups})
-    colours = {name: f"C{i % 10}" for i, name in enumerate(sorted({label(g) for g in groups}))}
+    colours = line_colours(sorted({label(g) for g in groups}), plt)
     rows_per_dataset = 1 if comparisons is None else 2
     with_robustness = has_robustness_line(groups, robustness)
     columns = len(oracles) + (1 if with_robustness else 0)
@@ -106,6 +106,17 @@ def plot_report(
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def line_colours(names: list[str], plt: Any) -> dict[str, str]:
+    """One colour per line label: matplotlib's ten defaults, or its 20 colours of ``tab20``
+    where there are more labels (ten would repeat: two strategies in one colour)."""
+    if len(names) <= 10:
+        return {name: f"C{i}" for i, name in enumerate(names)}
+    from matplotlib.colors import to_hex
+
+    palette = plt.get_cmap("tab20")
+    return {name: to_hex(palette(i % 20)) for i, name in enumerate(names)}
 
 
 def share_y_range(panels: list[Any]) -> None:

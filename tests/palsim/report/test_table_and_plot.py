@@ -114,3 +114,13 @@ def test_the_robustness_panel_needs_two_rates_of_one_family(runs, tmp_path) -> N
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_more_than_ten_lines_get_distinct_colours() -> None:
+    from palsim.report.plot import import_pyplot, line_colours
+
+    plt = import_pyplot()
+    few = line_colours(["a", "b"], plt)
+    assert few == {"a": "C0", "b": "C1"}
+    many = line_colours([f"s{i}" for i in range(13)], plt)
+    assert len(set(many.values())) == 13
