@@ -42,6 +42,11 @@ PICKS_OF = ["pal", "entropy", "vaal", "learning-loss", "typiclust", "probcover"]
 EMBEDDING_STRATEGIES = ["typiclust", "probcover"]
 
 
+def name(group: GroupStats) -> str:
+    """The group's strategy, as read from its runs' configuration: escaped for a terminal."""
+    return plain(group.key[2])
+
+
 def points(paired: Paired, digits: int = 1) -> str:
     """A paired difference of fractions in points, ± its interval's half-width."""
     if paired.half_width is None:
@@ -75,7 +80,7 @@ def accuracy_table(groups: list[GroupStats], comparisons: dict[str, Comparison])
         if comparison is not None and len(comparison.seeds) != group.runs:
             seeds += f" ({len(comparison.seeds)} paired)"
         lines.append(
-            f"| {group.key[2]} | {seeds} | {' | '.join(cells)} | "
+            f"| {name(group)} | {seeds} | {' | '.join(cells)} | "
             f"{100 * group.aubc.mean:.2f} | {paired} | {warnings} |"
         )
     return lines
@@ -90,35 +95,34 @@ def fit_table(groups: list[GroupStats]) -> list[str]:
     for group in groups:
         last = group_diagnostics(group)[-1].values
         cells = [f"{last[key].mean:.3f}" if key in last else "-" for key in FIT_KEYS]
-        lines.append(f"| {group.key[2]} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name(group)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def cycle_table(columns: list[tuple[str, GroupStats, str]]) -> list[str]:
+    """Per cycle that queried (the last one queries nothing), one column per (header, group,
+    diagnostic key): the key's mean over the group's seeds; shifts are signed."""
+    header = [name for name, _, _ in columns]
+    lines = ["| cycle | labeled | " + " | ".join(header) + " |", "|---|---|" + "---|" * len(header)]
+    tables = [group_diagnostics(group)[:-1] for _, group, _ in columns]
+    for cycles in zip(*tables, strict=True):
+        cells = []
+        for (_, _, key), cycle in zip(columns, cycles, strict=True):
+            spread = cycle.values.get(key)
+            sign = "+" if "shift" in key else ""
+            cells.append("-" if spread is None else f"{spread.mean:{sign}.3f}")
+        lines.append(f"| {cycles[0].cycle} | {cycles[0].labeled} | " + " | ".join(cells) + " |")
     return lines
 
 
 def network_table(group: GroupStats, keys: list[str]) -> list[str]:
-    """Per cycle that queried (the last one queries nothing), the mean of each key."""
-    lines = ["| cycle | labeled | " + " | ".join(keys) + " |", "|---|---|" + "---|" * len(keys)]
-    for cycle in group_diagnostics(group)[:-1]:
-        cells = []
-        for key in keys:
-            spread = cycle.values.get(key)
-            sign = "+" if "shift" in key else ""
-            cells.append("-" if spread is None else f"{spread.mean:{sign}.3f}")
-        lines.append(f"| {cycle.cycle} | {cycle.labeled} | " + " | ".join(cells) + " |")
-    return lines
+    """One group's diagnostics ``keys`` per cycle that queried."""
+    return cycle_table([(key, group, key) for key in keys])
 
 
 def embedding_table(groups: list[GroupStats]) -> list[str]:
     """Each embedding strategy's ``embedding_rotation_accuracy`` per cycle that queried."""
-    names = [group.key[2] for group in groups]
-    lines = ["| cycle | labeled | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
-    tables = [group_diagnostics(group)[:-1] for group in groups]
-    for cycles in zip(*tables, strict=True):
-        cells = []
-        for cycle in cycles:
-            spread = cycle.values.get("embedding_rotation_accuracy")
-            cells.append("-" if spread is None else f"{spread.mean:.3f}")
-        lines.append(f"| {cycles[0].cycle} | {cycles[0].labeled} | " + " | ".join(cells) + " |")
-    return lines
+    return cycle_table([(name(group), group, "embedding_rotation_accuracy") for group in groups])
 
 
 def rotation_by_class(group: GroupStats, classes: int) -> list[str]:
@@ -127,7 +131,9 @@ def rotation_by_class(group: GroupStats, classes: int) -> list[str]:
     values: list[list[float]] = [[] for _ in range(classes)]
     for run in group.members:
         diagnostics = run.cycles[0].get("diagnostics")
-        row = diagnostics.get("pal_rotation_accuracy_pool_by_class") if diagnostics else None
+        row = None
+        if isinstance(diagnostics, dict):
+            row = diagnostics.get("pal_rotation_accuracy_pool_by_class")
         if isinstance(row, list):
             for index, value in enumerate(row[:classes]):
                 if finite_number(value):
@@ -150,7 +156,7 @@ def picks_table(groups: list[GroupStats]) -> list[str]:
     lines = ["| strategy | " + " | ".join(header) + " |", "|---|" + "---|" * len(header)]
     for group, tally in zip(groups, tallies, strict=True):
         cells = " | ".join(f"{share:.0f}" for share in shares(tally, len(header)))
-        lines.append(f"| {group.key[2]} | {cells} |")
+        lines.append(f"| {name(group)} | {cells} |")
     for group in groups:
         if group.key[2] == "pal":
             cells = " | ".join(rotation_by_class(group, len(header)))
